@@ -1,0 +1,124 @@
+"""What every answer kind shares: the module protocol and the expected-value wrappers.
+
+Each kind is a module with:
+
+- ``EXAMPLE``: a format example shown in answer templates;
+- ``check_spec(item) -> list[str]``: rubric problems with this kind's options (author errors);
+- ``prepare(value, item) -> expected``: turn a reference function's output into what ``compare``
+  takes; raises ``ReferenceSolutionError`` when the reference returned something unusable;
+- ``parse(raw, item) -> parsed``: read a student's answer (YAML scalar, list or string); raises
+  ``AnswerError`` with a position when it cannot;
+- ``show(value, item) -> str``: the canonical text of a parsed answer or of an expected value
+  (the "read as" echo and the key shown in reports);
+- ``compare(parsed, expected, item) -> Verdict``: CORRECT or WRONG, with feedback that says
+  what differed. Credit for alternatives and mistakes is the engine's job, not the kind's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Protocol
+
+from grader.model import Verdict
+
+
+class KindModule(Protocol):
+    EXAMPLE: str
+
+    def check_spec(self, item: Any) -> list[str]: ...
+
+    def prepare(self, value: Any, item: Any) -> Any: ...
+
+    def parse(self, raw: Any, item: Any) -> Any: ...
+
+    def show(self, value: Any, item: Any) -> str: ...
+
+    def compare(self, parsed: Any, expected: Any, item: Any) -> Verdict: ...
+
+
+@dataclass(frozen=True)
+class Range:
+    """A closed interval a number rule accepts (e.g. "about 90%": 89.75..90.5)."""
+
+    low: float
+    high: float
+
+    def __contains__(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+@dataclass(frozen=True)
+class Formula:
+    """An expected formula: a trusted reference function of the item's variables.
+
+    Called with exact numbers to test a student's formula at sample points, and with SymPy
+    symbols to print the key. ``fixed`` holds rubric ``args`` that are not variables.
+    """
+
+    func: Callable[..., Any]
+    variables: tuple[str, ...]
+    parameters: tuple[str, ...]
+    fixed: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, values: dict[str, Any]) -> Any:
+        kwargs = {name: values[name] for name in self.parameters if name in values}
+        kwargs.update({k: v for k, v in self.fixed.items() if k in self.parameters})
+        return self.func(**kwargs)
+
+    def symbolic(self) -> Any:
+        import sympy
+
+        symbols = {name: sympy.Symbol(name, positive=True) for name in self.variables}
+        return self(symbols)
+
+    def text(self) -> str:
+        result = self.symbolic()
+        if isinstance(result, (tuple, list)):
+            return "[" + ", ".join(sympy_text(r) for r in result) + "]"
+        return sympy_text(result)
+
+
+def sympy_text(expr: Any) -> str:
+    """Print a trusted SymPy expression in the same style as a student's canonical echo."""
+    import sympy
+
+    text = sympy.sstr(sympy.factor(expr) if _factor_is_shorter(expr) else expr, order="grlex")
+    return text.replace("**", "^").replace("*", "·")
+
+
+def _factor_is_shorter(expr: Any) -> bool:
+    import sympy
+
+    try:
+        return len(str(sympy.factor(expr))) < len(str(sympy.expand(expr)))
+    except Exception:  # pragma: no cover - sympy quirks on odd input
+        return False
+
+
+def close(a: float | Fraction, b: float | Fraction, rel: float, abs_: float) -> bool:
+    """|a-b| <= max(rel*|b|, abs) with exact arithmetic when both are exact."""
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        diff = abs(a - b)
+        return diff <= max(Fraction(rel) * abs(b), Fraction(abs_)) if (rel or abs_) else diff == 0
+    fa, fb = float(a), float(b)
+    if not (math.isfinite(fa) and math.isfinite(fb)):
+        return False
+    if not rel and not abs_:
+        return fa == fb
+    return abs(fa - fb) <= max(rel * abs(fb), abs_)
+
+
+def format_number(value: float | Fraction | int) -> str:
+    """Short, stable text for a number: integers plainly, others to 6 significant digits."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return str(value.numerator)
+        value = float(value)
+    if isinstance(value, int):
+        return str(value)
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.6g}"

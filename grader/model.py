@@ -1,0 +1,191 @@
+"""Results: frozen dataclasses from one item's verdict up to a whole submission.
+
+Totals are derived properties so they can never disagree with the items they sum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    CORRECT = "correct"
+    PARTIAL = "partial"
+    WRONG = "wrong"
+    INVALID = "invalid"
+    MISSING = "missing"
+    PENDING = "pending"
+
+    def __str__(self) -> str:  # so f-strings and CSV cells show the bare value
+        return self.value
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a kind's `compare` (or the engine, for missing/invalid) decided about one answer.
+
+    `credit` is the fraction of the item's points (0..1). `read_as` is the canonical echo of how
+    the answer was read; `feedback` explains a partial/wrong/invalid result; `matched` names the
+    rubric alternative or known mistake that fired, if any.
+    """
+
+    status: Status
+    credit: float = 0.0
+    read_as: str | None = None
+    feedback: str = ""
+    matched: str | None = None
+
+    @classmethod
+    def correct(cls, read_as: str | None = None, feedback: str = "") -> Verdict:
+        return cls(Status.CORRECT, 1.0, read_as, feedback)
+
+    @classmethod
+    def wrong(cls, read_as: str | None = None, feedback: str = "") -> Verdict:
+        return cls(Status.WRONG, 0.0, read_as, feedback)
+
+    @classmethod
+    def invalid(cls, feedback: str, read_as: str | None = None) -> Verdict:
+        return cls(Status.INVALID, 0.0, read_as, feedback)
+
+    @classmethod
+    def missing(cls) -> Verdict:
+        return cls(Status.MISSING, 0.0, None, "no answer given")
+
+    @classmethod
+    def pending(cls, read_as: str | None = None) -> Verdict:
+        return cls(Status.PENDING, 0.0, read_as, "graded by a TA")
+
+
+@dataclass(frozen=True)
+class ManualScore:
+    """A TA's score for a manual item; never produced or overwritten by automatic grading."""
+
+    points: float
+    comment: str = ""
+    grader: str = ""
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item_id: str
+    question: str
+    max_points: float
+    bonus: bool
+    manual: bool
+    verdict: Verdict
+    manual_score: ManualScore | None = None
+    expected: str | None = None  # canonical key text, filled only where the rubric shows it
+
+    @property
+    def status(self) -> Status:
+        if self.manual and self.manual_score is not None:
+            if self.manual_score.points >= self.max_points:
+                return Status.CORRECT
+            return Status.PARTIAL if self.manual_score.points > 0 else Status.WRONG
+        return self.verdict.status
+
+    @property
+    def pending(self) -> bool:
+        return self.manual and self.manual_score is None and self.verdict.status is Status.PENDING
+
+    @property
+    def points(self) -> float:
+        if self.manual:
+            return self.manual_score.points if self.manual_score is not None else 0.0
+        return round(self.verdict.credit * self.max_points, 6)
+
+
+class AdjustmentKind(str, Enum):
+    EARLY_BONUS = "early_bonus"
+    LATE_DAYS = "late_days"
+    LATE_PENALTY = "late_penalty"
+    TOO_LATE = "too_late"
+    NOTE = "note"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A course-policy change to a part's score, with the sentence that explains it."""
+
+    kind: AdjustmentKind
+    points: float
+    reason: str
+    late_days_used: int = 0
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    student_id: str
+    homework: str
+    source: str
+    items: tuple[ItemResult, ...]
+    warnings: tuple[str, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
+    submitted_at: str | None = None
+    file_sha256: str | None = None
+    name: str | None = None
+    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    def item(self, item_id: str) -> ItemResult:
+        for result in self.items:
+            if result.item_id == item_id:
+                return result
+        raise KeyError(item_id)
+
+    @property
+    def auto_points(self) -> float:
+        return _sum(r.points for r in self.items if not r.manual and not r.bonus)
+
+    @property
+    def manual_points(self) -> float:
+        return _sum(r.points for r in self.items if r.manual and not r.bonus)
+
+    @property
+    def bonus_points(self) -> float:
+        return _sum(r.points for r in self.items if r.bonus)
+
+    @property
+    def pending_points(self) -> float:
+        return _sum(r.max_points for r in self.items if r.pending)
+
+    @property
+    def max_points(self) -> float:
+        return _sum(r.max_points for r in self.items if not r.bonus)
+
+    @property
+    def max_bonus(self) -> float:
+        return _sum(r.max_points for r in self.items if r.bonus)
+
+    @property
+    def raw_total(self) -> float:
+        """Points earned on items (regular + bonus), before course-policy adjustments."""
+        return _sum(r.points for r in self.items)
+
+    @property
+    def adjustment_points(self) -> float:
+        return _sum(a.points for a in self.adjustments)
+
+    @property
+    def total(self) -> float:
+        return round(max(0.0, self.raw_total + self.adjustment_points), 4)
+
+    @property
+    def late_days(self) -> int:
+        return sum(a.late_days_used for a in self.adjustments)
+
+    def question_points(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for r in self.items:
+            totals[r.question] = round(totals.get(r.question, 0.0) + r.points, 6)
+        return totals
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.items if r.status is status)
+
+
+def _sum(values) -> float:  # type: ignore[no-untyped-def]
+    return round(sum(values), 6)
