@@ -1,0 +1,37 @@
+"""Free text, graded by a TA: read and kept verbatim, scored only by a manual score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.errors import AnswerError, ReferenceSolutionError
+from grader.model import Verdict
+
+EXAMPLE = "free text (a YAML block scalar `|` keeps line breaks)"
+MAX_CHARS = 20_000
+
+
+def check_spec(item: Any) -> list[str]:
+    return []
+
+
+def prepare(value: Any, item: Any) -> Any:
+    raise ReferenceSolutionError(f"{item.id}: a text item has no computed key")
+
+
+def parse(raw: Any, item: Any) -> str:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        raw = str(raw)
+    if not isinstance(raw, str):
+        raise AnswerError(f"expected text, got a {type(raw).__name__}")
+    if len(raw) > MAX_CHARS:
+        raise AnswerError(f"text answer too long: {len(raw)} characters, the limit is {MAX_CHARS}")
+    return raw.strip()
+
+
+def show(value: str, item: Any) -> str:
+    return value
+
+
+def compare(parsed: str, expected: Any, item: Any) -> Verdict:
+    return Verdict.pending(parsed)

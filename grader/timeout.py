@@ -1,0 +1,50 @@
+"""A wall-clock bound for one step of grading, so no answer can hang a batch.
+
+Uses SIGALRM (`setitimer`) when running on a main thread of a POSIX process (the CLI and its pool
+workers are); elsewhere it cannot interrupt and only measures. Nested bounds keep the tighter one.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from grader.errors import LimitExceeded
+
+_active_deadline: list[float] = []
+
+
+def _can_alarm() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def time_limit(seconds: float, what: str = "this answer") -> Iterator[None]:
+    if not _can_alarm() or seconds <= 0:
+        yield
+        return
+    now = time.monotonic()
+    deadline = now + seconds
+    outer = _active_deadline[-1] if _active_deadline else None
+    if outer is not None and outer <= deadline:
+        yield  # the enclosing bound fires first
+        return
+
+    def _raise(signum: int, frame: object) -> None:
+        raise LimitExceeded(f"took longer than {seconds:g} s to check {what}; the answer was not graded")
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    _active_deadline.append(deadline)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _active_deadline.pop()
+        signal.signal(signal.SIGALRM, previous)
+        if outer is not None:
+            remaining = outer - time.monotonic()
+            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3))
