@@ -1,0 +1,206 @@
+"""Grading: one answer → Verdict, one file → SubmissionResult, a folder → BatchResult.
+
+The engine owns what is common to every kind: missing answers, turning `AnswerError` into an
+*invalid* verdict, the per-item time bound, and walking the rubric's key → accepted → mistakes
+rules to give credit and feedback.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.errors import AnswerError, SubmissionError
+from grader.keys import KeyBook
+from grader.kinds import get_kind
+from grader.model import ItemResult, Status, SubmissionResult, Verdict
+from grader.rubric import Item, Rubric, load_rubric
+from grader.submission import Submission, find_answer_files, load_submission
+from grader.timeout import time_limit
+
+ITEM_SECONDS = 2.0
+
+
+def is_blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, (list, dict)) and not raw)
+
+
+def grade_item(item: Item, raw: Any, *, keys: KeyBook | None, student_id: str | None, reveal: bool = True) -> ItemResult:
+    """Grade one answer. With `reveal=False` (or no keys) only read it back: no key is computed."""
+    kind = get_kind(item.kind)
+    expected_text = None
+    if is_blank(raw):
+        verdict = Verdict.missing()
+    else:
+        read_as: str | None = None
+        try:
+            with time_limit(ITEM_SECONDS, f"item {item.id}"):
+                parsed = kind.parse(raw, item)
+                read_as = kind.show(parsed, item)
+                if item.manual:
+                    verdict = Verdict.pending(read_as)
+                elif keys is None or not reveal:
+                    verdict = Verdict(Status.PENDING, 0.0, read_as, "read correctly; correctness is not shown for this item")
+                else:
+                    verdict = match_rules(item, parsed, read_as, keys=keys, student_id=student_id)
+        except AnswerError as exc:
+            verdict = Verdict.invalid(exc.describe(), read_as=read_as)
+    if keys is not None and reveal and item.show_expected and not item.manual:
+        expected_text = kind.show(keys.expected(item, 0, student_id), item)
+    return ItemResult(
+        item_id=item.id,
+        question=item.question,
+        max_points=item.points,
+        bonus=item.bonus,
+        manual=item.manual,
+        verdict=verdict,
+        expected=expected_text,
+    )
+
+
+def match_rules(item: Item, parsed: Any, read_as: str, *, keys: KeyBook, student_id: str | None) -> Verdict:
+    """Key first, then accepted alternatives, then known mistakes; the first match decides."""
+    kind = get_kind(item.kind)
+    first: Verdict | None = None
+    for index, rule in enumerate(item.rules()):
+        verdict = kind.compare(parsed, keys.expected(item, index, student_id), item)
+        if first is None:
+            first = verdict
+        if verdict.status is not Status.CORRECT:
+            continue
+        if index == 0:
+            return Verdict(Status.CORRECT, 1.0, read_as, verdict.feedback)
+        status = Status.CORRECT if rule.credit >= 1 else Status.PARTIAL if rule.credit > 0 else Status.WRONG
+        return Verdict(status, rule.credit, read_as, rule.feedback or verdict.feedback, matched=rule.name)
+    assert first is not None
+    return Verdict(Status.WRONG, 0.0, read_as, first.feedback)
+
+
+def grade_answers(answers: dict[str, Any], *, rubric: Rubric, keys: KeyBook | None, student_id: str | None, reveal: Callable[[Item], bool] | None = None) -> tuple[ItemResult, ...]:
+    return tuple(
+        grade_item(item, answers.get(item.id), keys=keys, student_id=student_id, reveal=True if reveal is None else reveal(item))
+        for item in rubric.items
+    )
+
+
+def grade_submission(submission: Submission, *, rubric: Rubric, keys: KeyBook) -> SubmissionResult:
+    items = grade_answers(submission.answers, rubric=rubric, keys=keys, student_id=submission.student_id)
+    return SubmissionResult(
+        student_id=submission.student_id,
+        homework=rubric.homework,
+        source=submission.path.name,
+        items=items,
+        warnings=submission.warnings,
+        submitted_at=None,
+        file_sha256=submission.sha256,
+        name=submission.extra.get("name"),
+        extra={"modified_at": submission.modified_at},
+    )
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file that could not be graded at all, with the reason (never fatal to the batch)."""
+
+    file: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    rubric: Rubric
+    results: tuple[SubmissionResult, ...]
+    errors: tuple[FileError, ...]
+    skipped: tuple[FileError, ...] = ()
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+# --- worker side: one rubric and key book per process ------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(rubric_path: str) -> None:
+    rubric = load_rubric(rubric_path)
+    keys = KeyBook(rubric)
+    keys.warm()
+    _WORKER.update(rubric=rubric, keys=keys)
+
+
+def _grade_path(path: str) -> SubmissionResult | FileError:
+    rubric: Rubric = _WORKER["rubric"]
+    keys: KeyBook = _WORKER["keys"]
+    return grade_file(Path(path), rubric=rubric, keys=keys)
+
+
+def grade_file(path: Path, *, rubric: Rubric, keys: KeyBook) -> SubmissionResult | FileError:
+    try:
+        submission = load_submission(path, prefix=rubric.file_prefix, item_ids=rubric.item_ids)
+    except SubmissionError as exc:
+        return FileError(path.name, str(exc))
+    return grade_submission(submission, rubric=rubric, keys=keys)
+
+
+def grade_batch(
+    folder: Path,
+    *,
+    rubric: Rubric,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
+    """Grade every answer file in `folder`; a bad file is listed in `errors`, never raised."""
+    start = time.perf_counter()
+    files, skipped = find_answer_files(folder, rubric.file_prefix)
+    outcomes: list[SubmissionResult | FileError] = []
+    jobs = max(1, min(jobs, len(files) or 1))
+    if jobs == 1:
+        keys = KeyBook(rubric)
+        keys.warm()
+        for done, path in enumerate(files, 1):
+            outcomes.append(grade_file(path, rubric=rubric, keys=keys))
+            if progress:
+                progress(done, len(files))
+    else:
+        KeyBook(rubric).warm()  # fail fast on a broken reference before starting workers
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(rubric.path,)) as pool:
+            chunk = max(1, len(files) // (jobs * 8))
+            for done, outcome in enumerate(pool.map(_grade_path, [str(p) for p in files], chunksize=chunk), 1):
+                outcomes.append(outcome)
+                if progress:
+                    progress(done, len(files))
+    results, errors = _dedupe([o for o in outcomes if isinstance(o, SubmissionResult)], files)
+    errors += [o for o in outcomes if isinstance(o, FileError)]
+    return BatchResult(
+        rubric=rubric,
+        results=tuple(sorted(results, key=lambda r: r.student_id)),
+        errors=tuple(sorted(errors, key=lambda e: e.file)),
+        skipped=tuple(FileError(n, m) for n, m in skipped),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _dedupe(results: Sequence[SubmissionResult], files: Sequence[Path]) -> tuple[list[SubmissionResult], list[FileError]]:
+    """Two files for one student: the newest file wins; both are reported."""
+    mtimes = {p.name: os.stat(p).st_mtime for p in files}
+    by_id: dict[str, list[SubmissionResult]] = {}
+    for result in results:
+        by_id.setdefault(result.student_id, []).append(result)
+    kept: list[SubmissionResult] = []
+    notes: list[FileError] = []
+    for student_id, group in by_id.items():
+        group.sort(key=lambda r: (mtimes.get(r.source, 0.0), r.source))
+        winner = group[-1]
+        for loser in group[:-1]:
+            notes.append(FileError(loser.source, f"superseded: {student_id} also submitted {winner.source}, which is newer and is graded"))
+        if len(group) > 1:
+            from dataclasses import replace
+
+            winner = replace(winner, warnings=winner.warnings + (f"{len(group)} files for this student; graded the newest, {winner.source}",))
+        kept.append(winner)
+    return kept, notes

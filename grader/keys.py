@@ -1,0 +1,105 @@
+"""Keys: every rule of every item turned into an expected value by running reference code.
+
+Shared keys are computed once per run; per-student (instance) keys once per student. Anything a
+reference function does wrong is an author error: `ReferenceSolutionError` naming item and ref.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.errors import GraderError, ReferenceSolutionError
+from grader.kinds import get_kind
+from grader.kinds.base import Formula, Range
+from grader.rubric import AnswerRule, Item, Rubric
+
+
+@dataclass
+class KeyBook:
+    rubric: Rubric
+    registry: Any = None
+    _shared: dict[tuple[str, int], Any] = field(default_factory=dict)
+    _instances: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.registry is None:
+            self.registry = self.rubric.registry()
+
+    def needs_instance(self, rule: AnswerRule) -> str | None:
+        if rule.ref is None:
+            return None
+        return self.registry.functions[rule.ref].instance
+
+    def instance(self, name: str, student_id: str) -> dict[str, Any]:
+        cache_key = (name, student_id)
+        if cache_key not in self._instances:
+            self._instances[cache_key] = self.registry.instances[name](student_id)
+        return self._instances[cache_key]
+
+    def instances_for(self, student_id: str) -> dict[str, dict[str, Any]]:
+        names = sorted({n for item in self.rubric.items for r in item.rules() if (n := self.needs_instance(r))})
+        return {name: self.instance(name, student_id) for name in names}
+
+    def expected(self, item: Item, index: int, student_id: str | None = None) -> Any:
+        """The prepared expected value of `item.rules()[index]` (for `student_id` if per-student)."""
+        rule = item.rules()[index]
+        instance_name = self.needs_instance(rule)
+        if instance_name is None:
+            cache_key = (item.id, index)
+            if cache_key not in self._shared:
+                self._shared[cache_key] = self._compute(item, rule, None)
+            return self._shared[cache_key]
+        if student_id is None:
+            raise ReferenceSolutionError(f"{item.id}: {rule.ref} needs a student id for its instance")
+        return self._compute(item, rule, self.instance(instance_name, student_id))
+
+    def _compute(self, item: Item, rule: AnswerRule, instance: dict[str, Any] | None) -> Any:
+        kind = get_kind(item.kind)
+        if rule.range is not None:
+            return Range(*rule.range)
+        if rule.value is not None:
+            value: Any = rule.value
+        else:
+            ref = self.registry.functions[rule.ref]
+            if ref.formula:
+                params = tuple(inspect.signature(ref.func).parameters)
+                value = Formula(ref.func, tuple(item.variables), params, dict(rule.args))
+            else:
+                kwargs = dict(rule.args)
+                if instance is not None:
+                    kwargs["instance"] = instance
+                try:
+                    value = ref.func(**kwargs)
+                except GraderError:
+                    raise
+                except Exception as exc:  # reference code is ours: any failure is an author error
+                    raise ReferenceSolutionError(f"{item.id}: reference {rule.ref} failed: {type(exc).__name__}: {exc}") from exc
+        try:
+            return kind.prepare(value, item)
+        except ReferenceSolutionError:
+            raise
+        except Exception as exc:
+            raise ReferenceSolutionError(f"{item.id}: reference {rule.ref or rule.value!r} gave an unusable value: {exc}") from exc
+
+    def warm(self) -> None:
+        """Compute every shared key now, so that a broken reference stops the run before grading."""
+        for item in self.rubric.auto_items:
+            for index, rule in enumerate(item.rules()):
+                if self.needs_instance(rule) is None:
+                    self.expected(item, index)
+
+
+def reference_fingerprint(rubric: Rubric) -> str:
+    """SHA-256 over the rubric file and the reference package's source files."""
+    digest = hashlib.sha256()
+    digest.update(Path(rubric.path).read_bytes() if rubric.path else b"")
+    module = __import__(rubric.reference, fromlist=["REFERENCES"])
+    package_dir = Path(module.__file__).parent
+    for source in sorted(package_dir.rglob("*.py")):
+        digest.update(source.relative_to(package_dir).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()

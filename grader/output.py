@@ -1,0 +1,140 @@
+"""Machine-readable outputs: one results JSON per student and the grades CSV.
+
+Both are deterministic (sorted, no timestamps), so re-grading the same inputs gives byte-identical
+files and a diff shows only real changes. Every file is written atomically (temp file + rename).
+The JSON layout is a public contract (docs/results-format.md): add fields, never rename them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from grader.model import ItemResult, SubmissionResult
+from grader.rubric import Rubric
+
+SCHEMA = "hwgrader.result/1"
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write `data` to `path` so that a reader (or a crash) sees the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8", "newline": ""})) as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _num(value: float) -> float | int:
+    rounded = round(value, 4)
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
+def item_json(result: ItemResult) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "status": result.status.value,
+        "points": _num(result.points),
+        "max_points": _num(result.max_points),
+        "read_as": result.verdict.read_as,
+        "feedback": result.verdict.feedback,
+        "bonus": result.bonus,
+        "manual": result.manual,
+    }
+    if result.verdict.matched:
+        data["matched"] = result.verdict.matched
+    if result.expected is not None:
+        data["expected"] = result.expected
+    if result.manual_score is not None:
+        data["manual_score"] = {"points": _num(result.manual_score.points), "comment": result.manual_score.comment}
+    return data
+
+
+def result_json(result: SubmissionResult) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "student_id": result.student_id,
+        "homework": result.homework,
+        "source": result.source,
+        "file_sha256": result.file_sha256,
+        "submitted_at": result.submitted_at,
+        "totals": {
+            "auto": _num(result.auto_points),
+            "manual": _num(result.manual_points),
+            "bonus": _num(result.bonus_points),
+            "pending_manual": _num(result.pending_points),
+            "adjustments": _num(result.adjustment_points),
+            "total": _num(result.total),
+            "max": _num(result.max_points),
+            "max_bonus": _num(result.max_bonus),
+        },
+        "questions": {q: _num(p) for q, p in sorted(result.question_points().items())},
+        "items": {r.item_id: item_json(r) for r in result.items},
+        "adjustments": [
+            {"kind": a.kind.value, "points": _num(a.points), "reason": a.reason, "late_days_used": a.late_days_used}
+            for a in result.adjustments
+        ],
+        "late_days": result.late_days,
+        "warnings": list(result.warnings),
+    }
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def write_results(results: Iterable[SubmissionResult], out_dir: Path) -> list[Path]:
+    paths = []
+    for result in results:
+        path = out_dir / "results" / f"{result.student_id}.json"
+        atomic_write(path, dumps(result_json(result)))
+        paths.append(path)
+    return paths
+
+
+def grades_csv(results: Sequence[SubmissionResult], rubric: Rubric) -> str:
+    questions = [q.id for q in rubric.questions]
+    header = ["student_id", *rubric.item_ids, *questions, "auto", "manual", "bonus", "pending_manual", "adjustments", "late_days", "total"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for result in sorted(results, key=lambda r: r.student_id):
+        by_item = {r.item_id: r for r in result.items}
+        qpoints = result.question_points()
+        row: list[Any] = [result.student_id]
+        for item_id in rubric.item_ids:
+            r = by_item.get(item_id)
+            row.append("" if r is None else ("pending" if r.pending else _num(r.points)))
+        row += [_num(qpoints.get(q, 0.0)) for q in questions]
+        row += [
+            _num(result.auto_points),
+            _num(result.manual_points),
+            _num(result.bonus_points),
+            _num(result.pending_points),
+            _num(result.adjustment_points),
+            result.late_days,
+            _num(result.total),
+        ]
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def write_grades_csv(results: Sequence[SubmissionResult], rubric: Rubric, out_dir: Path) -> Path:
+    path = out_dir / "grades.csv"
+    atomic_write(path, grades_csv(results, rubric))
+    return path
