@@ -1,0 +1,63 @@
+"""`grade`: a thin command line over the library, with one error boundary.
+
+Heavy imports (pydantic, numpy, torch, weasyprint) happen inside commands so that `grade --help`
+stays fast. Every `GraderError` becomes one line on stderr and the error's exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from grader.cli.common import DefaultGroup
+
+
+@click.group(cls=DefaultGroup, default_command="run", context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hwgrader")
+def cli() -> None:
+    """Grade homework answer files against a rubric whose keys are computed by reference code.
+
+    \b
+    grade submissions/                 grade a folder (same as `grade run submissions/`)
+    grade check HW4_T_401234567.yaml   a student's self-check: how each answer was read
+    grade template --student 401234567 that student's answer skeleton, with their instance
+    grade validate rubrics/hw4.yaml    prove the key: references, blank file, known mistakes
+    """
+
+
+def _register() -> None:
+    from grader.cli import grade_cmds, key_cmds
+
+    for module in (grade_cmds, key_cmds):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from grader.errors import GraderError
+
+    try:
+        cli.main(args=argv, prog_name="grade", standalone_mode=False)
+    except GraderError as exc:
+        click.echo(f"grade: error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("grade: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("grade: interrupted", err=True)
+        return 130
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

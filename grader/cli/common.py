@@ -1,0 +1,74 @@
+"""Pieces shared by the commands: the default-command group, rubric discovery, the console."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+class DefaultGroup(click.Group):
+    """A group where `grade DIR` means `grade run DIR` (the main job needs no subcommand)."""
+
+    def __init__(self, *args: Any, default_command: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_command = default_command
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+def rubric_dirs() -> list[Path]:
+    """Where rubrics are looked up: $HWGRADER_RUBRICS, ./rubrics, then the checkout's rubrics/."""
+    dirs = []
+    if os.environ.get("HWGRADER_RUBRICS"):
+        dirs.append(Path(os.environ["HWGRADER_RUBRICS"]))
+    dirs.append(Path.cwd() / "rubrics")
+    dirs.append(Path(__file__).resolve().parents[2] / "rubrics")
+    seen: list[Path] = []
+    for d in dirs:
+        if d.is_dir() and d.resolve() not in [s.resolve() for s in seen]:
+            seen.append(d)
+    return seen
+
+
+def all_rubric_paths() -> list[Path]:
+    import yaml
+
+    paths = []
+    for folder in rubric_dirs():
+        for path in sorted(folder.glob("*.yaml")):
+            try:
+                head = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError):
+                continue
+            if isinstance(head, dict) and "file_prefix" in head and "items" in head:
+                paths.append(path)
+    return paths
+
+
+def find_rubric(rubric: Path | None, *, file_names: list[str]) -> Path:
+    """The rubric given, or the one whose `file_prefix` the answer files start with."""
+    from grader.errors import RubricError
+
+    if rubric is not None:
+        return rubric
+    import yaml
+
+    candidates = all_rubric_paths()
+    for path in candidates:
+        prefix = str(yaml.safe_load(path.read_text(encoding="utf-8")).get("file_prefix", ""))
+        if prefix and any(name.lower().startswith(prefix.lower()) for name in file_names):
+            return path
+    where = ", ".join(str(d) for d in rubric_dirs()) or "no rubrics folder found"
+    raise RubricError(f"no rubric matches these files (looked in {where}); pass --rubric FILE")
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)

@@ -1,0 +1,191 @@
+"""The TA's main job (`grade run`) and the student's tools (`grade check`, `grade template`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from grader.cli.common import console, find_rubric
+
+STATUS_STYLE = {
+    "correct": "green",
+    "partial": "yellow",
+    "wrong": "red",
+    "invalid": "magenta",
+    "missing": "dim",
+    "pending": "cyan",
+}
+
+
+@click.command("run")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--rubric", type=click.Path(path_type=Path, dir_okay=False), help="Rubric YAML (default: found from the file names' prefix, e.g. HW4_ → rubrics/hw4.yaml).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True, help="Output folder: results/<id>.json, grades.csv, errors.json, reports/.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores).")
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF reports.")
+def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, no_pdf: bool) -> None:
+    """Grade every answer file in FOLDER and write results, grades.csv and PDF reports."""
+    from grader.errors import SubmissionError
+    from grader.pipeline import run_grading
+    from grader.rubric import load_rubric
+
+    if not folder.is_dir():
+        raise SubmissionError(f"{folder}: no such folder")
+    names = [p.name for p in folder.iterdir()]
+    rubric_obj = load_rubric(find_rubric(rubric, file_names=names))
+    jobs = jobs or os.cpu_count() or 1
+    out = console()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task("grading", total=None)
+        outcome = run_grading(
+            folder,
+            rubric=rubric_obj,
+            out_dir=out_dir,
+            jobs=jobs,
+            pdf=not no_pdf,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    _print_summary(out, outcome)
+
+
+def _print_summary(out, outcome) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    batch = outcome.batch
+    rubric = batch.rubric
+    table = Table(title=f"{rubric.title}: {len(batch.results)} graded", title_justify="left")
+    table.add_column("student")
+    for q in rubric.questions:
+        table.add_column(q.id, justify="right")
+    for col in ("auto", "bonus", "pending", "total", "✓ ~ ✗ ! ∅"):
+        table.add_column(col, justify="right")
+    for r in batch.results:
+        qp = r.question_points()
+        counts = " ".join(str(r.count(s)) for s in _statuses())
+        table.add_row(
+            r.student_id,
+            *[f"{qp.get(q.id, 0):g}" for q in rubric.questions],
+            f"{r.auto_points:g}",
+            f"{r.bonus_points:g}",
+            f"{r.pending_points:g}",
+            f"{r.total:g}",
+            counts,
+        )
+    out.print(table)
+    out.print("[dim]✓ correct  ~ partial  ✗ wrong  ! invalid  ∅ missing; pending = manual points not yet graded[/dim]")
+    for error in batch.errors:
+        out.print(f"[red]could not grade[/red] {error.file}: {error.message}")
+    for skip in batch.skipped:
+        out.print(f"[yellow]skipped[/yellow] {skip.file}: {skip.message}")
+    for r in batch.results:
+        for w in r.warnings:
+            out.print(f"[yellow]warning[/yellow] {r.source}: {w}")
+    out.print(f"wrote {outcome.out_dir}/results/*.json, {outcome.out_dir}/grades.csv, {outcome.out_dir}/errors.json" + (f"; reports: {outcome.report_note}" if outcome.report_note else ""))
+    out.print(f"graded in {batch.seconds:.2f} s")
+
+
+def _statuses():  # type: ignore[no-untyped-def]
+    from grader.model import Status
+
+    return (Status.CORRECT, Status.PARTIAL, Status.WRONG, Status.INVALID, Status.MISSING)
+
+
+@click.command("check")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--rubric", type=click.Path(path_type=Path, dir_okay=False))
+def check_cmd(file: Path, rubric: Path | None) -> None:
+    """A student's self-check: read FILE back item by item, without revealing hidden keys.
+
+    Every answer is echoed as the grader read it; unreadable answers point at the problem.
+    Right/wrong is shown only for items the rubric marks visible to students.
+    """
+    from grader.engine import grade_answers
+    from grader.keys import KeyBook
+    from grader.model import Status
+    from grader.rubric import SelfCheck, load_rubric
+    from grader.submission import load_submission
+
+    rubric_obj = load_rubric(find_rubric(rubric, file_names=[file.name]))
+    submission = load_submission(file, prefix=rubric_obj.file_prefix, item_ids=rubric_obj.item_ids)
+    visible = any(item.self_check is SelfCheck.CORRECTNESS for item in rubric_obj.auto_items)
+    keys = KeyBook(rubric_obj) if visible else None
+    results = grade_answers(
+        submission.answers,
+        rubric=rubric_obj,
+        keys=keys,
+        student_id=submission.student_id,
+        reveal=lambda item: item.self_check is SelfCheck.CORRECTNESS,
+    )
+    out = console()
+    out.print(f"[bold]{rubric_obj.title}[/bold] — self-check of {file.name} (student {submission.student_id})")
+    for warning in submission.warnings:
+        out.print(f"[yellow]warning:[/yellow] {warning}")
+    problems = 0
+    for item, result in zip(rubric_obj.items, results):
+        verdict = result.verdict
+        status = verdict.status
+        if status is Status.PENDING and item.manual:
+            label = "text, graded by a TA"
+        elif status is Status.PENDING:
+            label = "read OK"
+        else:
+            label = status.value
+        style = STATUS_STYLE.get(status.value, "")
+        out.print(f"[bold]{item.id}[/bold] ({item.points:g} pt{'s' if item.points != 1 else ''}{', bonus' if item.bonus else ''}): [{style}]{label}[/{style}]", soft_wrap=True)
+        if verdict.read_as is not None and not item.manual:
+            out.print(f"    read as: {_short(verdict.read_as)}", markup=False)
+        if status is Status.INVALID:
+            problems += 1
+            for line in verdict.feedback.splitlines():
+                out.print(f"    {line}", markup=False, highlight=False)
+        elif status is Status.WRONG and verdict.feedback and not verdict.matched:
+            out.print(f"    {verdict.feedback}", markup=False)
+        elif status is Status.MISSING:
+            problems += 1
+    n_auto = len(rubric_obj.auto_items)
+    shown = sum(1 for i in rubric_obj.auto_items if i.self_check is SelfCheck.CORRECTNESS)
+    out.print(f"\n{problems} item(s) missing or unreadable. Correctness is shown for {shown} of {n_auto} automatically graded items; the rest are checked only for format.")
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@click.command("template")
+@click.option("--student", "student_id", required=True, help="Student id; the instance data of Q2/Q3 depend on it.")
+@click.option("--rubric", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Rubric (default: the only one found, e.g. rubrics/hw4.yaml).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write here (default: <prefix><id>.yaml in the current folder; '-' for stdout).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def template_cmd(student_id: str, rubric: Path | None, output: Path | None, force: bool) -> None:
+    """Write a student's answer skeleton: every item, its kind, a format example and their instance."""
+    from grader.cli.common import all_rubric_paths
+    from grader.errors import RubricError, SubmissionError
+    from grader.output import atomic_write
+    from grader.rubric import load_rubric
+    from grader.submission import valid_student_id
+    from grader.template import render_template
+
+    if not valid_student_id(student_id):
+        raise SubmissionError(f"student id {student_id!r}: expected 1-64 letters, digits, '-' or '_'")
+    if rubric is None:
+        found = all_rubric_paths()
+        if len(found) != 1:
+            raise RubricError(f"expected one rubric, found {len(found)}; pass --rubric FILE")
+        rubric = found[0]
+    rubric_obj = load_rubric(rubric)
+    text = render_template(rubric_obj, student_id)
+    if output is not None and str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    path = output or Path(f"{rubric_obj.file_prefix}{student_id}.yaml")
+    if path.exists() and not force:
+        raise SubmissionError(f"{path} exists; pass --force to overwrite it")
+    atomic_write(path, text)
+    click.echo(f"wrote {path}")
+
+
+COMMANDS = [run_cmd, check_cmd, template_cmd]
