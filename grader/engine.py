@@ -174,13 +174,13 @@ def grade_batch(
                 outcomes.append(outcome)
                 if progress:
                     progress(done, len(files))
-    results, errors = _dedupe([o for o in outcomes if isinstance(o, SubmissionResult)], files)
-    errors += [o for o in outcomes if isinstance(o, FileError)]
+    results, superseded = _dedupe([o for o in outcomes if isinstance(o, SubmissionResult)], files)
+    errors = [o for o in outcomes if isinstance(o, FileError)]
     return BatchResult(
         rubric=rubric,
         results=tuple(sorted(results, key=lambda r: r.student_id)),
         errors=tuple(sorted(errors, key=lambda e: e.file)),
-        skipped=tuple(FileError(n, m) for n, m in skipped),
+        skipped=tuple(sorted([FileError(n, m) for n, m in skipped] + superseded, key=lambda e: e.file)),
         seconds=time.perf_counter() - start,
     )
 

@@ -1,0 +1,152 @@
+"""Answer files as untrusted input: every broken file gives a SubmissionError naming it."""
+
+from __future__ import annotations
+
+import codecs
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.errors import SubmissionError
+from grader.submission import find_answer_files, load_submission, student_id_from_name
+
+PREFIX = "HW4_T_"
+IDS = ["q1.a.fc_units", "q1.b.conv_bias_removal"]
+
+GOOD = 'student_id: "401234567"\nanswers:\n  q1.a.fc_units: W*H*J\n'
+
+
+def _write(tmp_path: Path, name: str, data: bytes | str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "answers"),
+    [
+        ("HW4_T_401234567.yaml", GOOD, {"q1.a.fc_units": "W*H*J"}),
+        ("HW4_T_401234567.yml", GOOD, {"q1.a.fc_units": "W*H*J"}),
+        ("HW4_T_401234567.json", '{"student_id": "401234567", "answers": {"q1.a.fc_units": "W*H*J"}}', {"q1.a.fc_units": "W*H*J"}),
+        ("HW4_T_401234567.yaml", codecs.BOM_UTF8 + GOOD.encode(), {"q1.a.fc_units": "W*H*J"}),
+        ("HW4_T_401234567.yaml", codecs.BOM_UTF16_LE + GOOD.encode("utf-16-le"), {"q1.a.fc_units": "W*H*J"}),
+        ("HW4_T_401234567.yaml", GOOD.replace("\n", "\r\n"), {"q1.a.fc_units": "W*H*J"}),
+        ("HW4_T_401234567.yaml", "student_id: 401234567\nanswers:\n  q1.a.fc_units: 12\n", {"q1.a.fc_units": 12}),
+    ],
+)
+def test_readable_files(tmp_path, name, data, answers):
+    sub = load_submission(_write(tmp_path, name, data), prefix=PREFIX, item_ids=IDS)
+    assert sub.student_id == "401234567"
+    assert sub.answers == answers
+    assert sub.warnings == ()
+    assert len(sub.sha256) == 64
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"", "the file is empty"),
+        (b"   \n\n", "the file is empty"),
+        (b"\x00\x01\x02garbage\xff", "binary data"),
+        (b"caf\xe9 not utf8 \xc3\x28", "not UTF-8 text"),
+        (b"\xff\xfe\x00\xd8", "broken UTF-16"),
+        ("answers: [unclosed", "not valid YAML: line"),
+        ("- a\n- b\n", "expected a mapping with student_id and answers, got a list"),
+        ("student_id: '401234567'\nanswers: [1, 2]\n", "answers: expected a mapping"),
+        (BOMB, "YAML aliases"),
+        ("a:" + " [" * 60 + " ]" * 60, "nested deeper than"),
+    ],
+)
+def test_broken_files_are_submission_errors(tmp_path, data, fragment):
+    path = _write(tmp_path, "HW4_T_401234567.yaml", data)
+    with pytest.raises(SubmissionError) as info:
+        load_submission(path, prefix=PREFIX, item_ids=IDS)
+    assert fragment in str(info.value)
+    assert "HW4_T_401234567.yaml" in str(info.value)
+
+
+def test_yaml_bomb_is_rejected_fast(tmp_path):
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 12):
+        levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]")
+    path = _write(tmp_path, "HW4_T_1.yaml", "\n".join(levels) + "\n")
+    start = time.perf_counter()
+    with pytest.raises(SubmissionError, match="aliases"):
+        load_submission(path, prefix=PREFIX)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_too_large_file(tmp_path):
+    path = _write(tmp_path, "HW4_T_1.yaml", b"a: " + b"x" * 1_100_000)
+    with pytest.raises(SubmissionError, match="file too large"):
+        load_submission(path, prefix=PREFIX)
+
+
+def test_json_nan_is_refused(tmp_path):
+    path = _write(tmp_path, "HW4_T_1.json", '{"student_id": "1", "answers": {"a": NaN}}')
+    with pytest.raises(SubmissionError, match="NaN is not a valid JSON value"):
+        load_submission(path, prefix=PREFIX)
+
+
+@pytest.mark.parametrize(
+    ("data", "warning"),
+    [
+        ('student_id: "999"\nanswers: {}\n', "student_id in the file is '999' but the file name says '401234567'"),
+        ("answers: {}\n", "the file has no student_id"),
+        ('student_id: "401234567"\n', "no answers mapping"),
+        ('student_id: "401234567"\nanswers:\n  q9.z: 1\n', "unknown item ids ignored: q9.z"),
+        ('student_id: "401234567"\nextra: 1\nanswers: {}\n', "unknown top-level keys ignored: extra"),
+    ],
+)
+def test_warnings(tmp_path, data, warning):
+    sub = load_submission(_write(tmp_path, "HW4_T_401234567.yaml", data), prefix=PREFIX, item_ids=IDS)
+    assert sub.student_id == "401234567"
+    assert any(warning in w for w in sub.warnings), sub.warnings
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("HW4_T_401234567.yaml", "401234567"),
+        ("hw4_t_401234567.YAML", "401234567"),
+        ("HW4_T_.yaml", ""),
+        ("HW4_P1_401234567.yaml", None),
+        ("HW4_T_401234567.pdf", None),
+    ],
+)
+def test_student_id_from_name(name, expected):
+    assert student_id_from_name(Path(name), PREFIX) == expected
+
+
+@pytest.mark.parametrize("bad_id", ["..", "a" * 65, "x y", "-lead", "a.b"])
+def test_unsafe_ids_in_file_names_are_refused(tmp_path, bad_id):
+    """The id is never used raw in a path: a name that is not a plain id is refused."""
+    path = tmp_path / f"HW4_T_{bad_id}.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    with pytest.raises(SubmissionError, match="student id in the file name"):
+        load_submission(path, prefix=PREFIX)
+
+
+@pytest.mark.parametrize("bad_id", ["", "a/b", "../x", "a\x00b", "a" * 300])
+def test_valid_student_id_rejects_path_like_ids(bad_id):
+    from grader.submission import valid_student_id
+
+    assert not valid_student_id(bad_id)
+
+
+def test_find_answer_files(tmp_path):
+    for name in ["HW4_T_1.yaml", "HW4_T_2.json", "notes.txt", "other.yaml", ".hidden.yaml"]:
+        (tmp_path / name).write_text(GOOD, encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    files, skipped = find_answer_files(tmp_path, PREFIX)
+    assert [f.name for f in files] == ["HW4_T_1.yaml", "HW4_T_2.json"]
+    assert [s[0] for s in skipped] == ["other.yaml"]
+
+
+def test_find_answer_files_missing_folder(tmp_path):
+    with pytest.raises(SubmissionError, match="no such folder"):
+        find_answer_files(tmp_path / "nope", PREFIX)
