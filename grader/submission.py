@@ -10,7 +10,9 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +27,37 @@ MAX_YAML_EVENTS = 200_000
 MAX_DEPTH = 40
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_INT_CHARS = 1_000  # a longer integer literal stays text: the item's parser applies its own limit
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, with every scalar constructor that can raise a non-YAML error made total.
+
+    PyYAML's own constructors raise ValueError/KeyError on `!!int abc`, `2001-02-30`, `!!bool
+    maybe` or an integer past Python's 4,300-digit conversion limit; here an overlong integer is
+    kept as its text (the item's parser reports the size limit) and any other bad value is a
+    YAML error naming the line.
+    """
+
+
+def _total(constructor, *, keep_text: bool = False):  # type: ignore[no-untyped-def]
+    def construct(loader, node):  # type: ignore[no-untyped-def]
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int") and len(node.value) > MAX_INT_CHARS:
+            return node.value
+        try:
+            return constructor(loader, node)
+        except (ValueError, KeyError, TypeError, OverflowError, ArithmeticError) as exc:
+            if keep_text and isinstance(node, yaml.ScalarNode):
+                return node.value  # an implicit date that is not one (2001-02-30) is just text
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read the value {str(node.value)[:40]!r} ({exc})", node.start_mark) from None
+
+    return construct
+
+
+for _tag, _keep in (("int", False), ("float", False), ("bool", False), ("timestamp", True), ("binary", False)):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _total(_BaseLoader.yaml_constructors[f"tag:yaml.org,2002:{_tag}"], keep_text=_keep))
 
 
 @dataclass(frozen=True)
@@ -38,6 +70,11 @@ class Submission:
     warnings: tuple[str, ...] = ()
     declared_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def display_name(name: str) -> str:
+    """A file name safe to print and to store in JSON: undecodable bytes become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def valid_student_id(student_id: str) -> bool:
@@ -59,13 +96,17 @@ def find_answer_files(folder: Path, prefix: str) -> tuple[list[Path], list[tuple
         raise SubmissionError(f"{folder}: no such folder")
     files: list[Path] = []
     skipped: list[tuple[str, str]] = []
-    for path in sorted(folder.iterdir()):
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise SubmissionError(f"{folder}: cannot list the folder: {exc.strerror or exc}") from None
+    for path in entries:
         if path.is_dir() or path.name.startswith("."):
             continue
         if not path.name.lower().endswith(ANSWER_SUFFIXES):
             continue
         if student_id_from_name(path, prefix) is None:
-            skipped.append((path.name, f"not an answer file name: expected {prefix}<student_id>.yaml"))
+            skipped.append((display_name(path.name), f"not an answer file name: expected {prefix}<student_id>.yaml"))
             continue
         files.append(path)
     return files, skipped
@@ -114,19 +155,59 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     return f"{where}{problem}"
 
 
+def _json_int(text: str) -> int | str:
+    return int(text) if len(text) <= MAX_INT_CHARS else text
+
+
 def parse_document(text: str, name: str) -> Any:
+    """The document as plain data, checked for depth and size, with no lone surrogates left."""
     if name.lower().endswith(".json"):
         try:
-            return json.loads(text, parse_constant=lambda c: _bad_constant(c, name))
+            document = json.loads(text, parse_constant=lambda c: _bad_constant(c, name), parse_int=_json_int)
         except json.JSONDecodeError as exc:
             raise SubmissionError(f"{name}: not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except RecursionError:
-            raise SubmissionError(f"{name}: nested too deeply") from None
+            raise SubmissionError(f"{name}: nested deeper than {MAX_DEPTH} levels") from None
+        except (ValueError, OverflowError) as exc:
+            raise SubmissionError(f"{name}: not valid JSON: {str(exc)[:200]}") from None
+        _check_shape(document, name)
+        return _clean(document)
     _check_yaml_events(text, name)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
+        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise SubmissionError(f"{name}: not valid YAML: {_yaml_message(exc)}") from None
+    except RecursionError:  # pragma: no cover - the event check bounds depth first
+        raise SubmissionError(f"{name}: nested deeper than {MAX_DEPTH} levels") from None
+    _check_shape(document, name)
+    return _clean(document)
+
+
+def _check_shape(document: Any, name: str) -> None:
+    """Depth and value count of built data (JSON has no event pass; merge keys can add values)."""
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > MAX_YAML_EVENTS:
+            raise SubmissionError(f"{name}: too many values (limit {MAX_YAML_EVENTS})")
+        if isinstance(value, (list, dict, set, tuple)):
+            if depth >= MAX_DEPTH:
+                raise SubmissionError(f"{name}: nested deeper than {MAX_DEPTH} levels")
+            children = [*value.keys(), *value.values()] if isinstance(value, dict) else list(value)
+            stack.extend((child, depth + 1) for child in children)
+
+
+def _clean(value: Any) -> Any:
+    """Replace lone surrogates (JSON's "\\ud800") with U+FFFD: they cannot be written as UTF-8."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
 
 
 def _bad_constant(constant: str, name: str) -> Any:
@@ -135,20 +216,13 @@ def _bad_constant(constant: str, name: str) -> Any:
 
 def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = None) -> Submission:
     """Read one answer file; raise `SubmissionError` (naming the file) when it cannot be used."""
-    name = path.name
+    name = display_name(path.name)
     file_id = student_id_from_name(path, prefix)
     if file_id is None:
         raise SubmissionError(f"{name}: not an answer file name: expected {prefix}<student_id>.yaml")
     if not valid_student_id(file_id):
         raise SubmissionError(f"{name}: the student id in the file name must be 1-64 letters, digits, '-' or '_'")
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SubmissionError(f"{name}: file too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})")
-        data = path.read_bytes()
-        mtime = path.stat().st_mtime
-    except OSError as exc:
-        raise SubmissionError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    data, mtime = _read_limited(path, name)
     if not data.strip():
         raise SubmissionError(f"{name}: the file is empty")
     document = parse_document(decode(data, name), name)
@@ -181,11 +255,57 @@ def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = Non
         path=path,
         answers=answers,
         sha256=hashlib.sha256(data).hexdigest(),
-        modified_at=datetime.fromtimestamp(mtime, tz=timezone.utc).isoformat(timespec="seconds"),
+        modified_at=_iso(mtime),
         warnings=tuple(warnings),
         declared_id=declared_id,
         extra={"name": str(document["name"])[:100]} if isinstance(document.get("name"), str) else {},
     )
+
+
+def _read_limited(path: Path, name: str) -> tuple[bytes, float]:
+    """The bytes of a regular file of at most MAX_FILE_BYTES, and its mtime.
+
+    Opened without following a symbolic link and without blocking (a FIFO named like an answer
+    file would otherwise hang the run, and a link could read any file on the machine); checked on
+    the open descriptor (no race with a rename); read to at most the limit + 1 byte, so a file
+    that grows after the check, or a device, cannot exhaust memory.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if path.is_symlink():
+            raise SubmissionError(f"{name}: a symbolic link, not a file; answer files must be regular files") from None
+        raise SubmissionError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SubmissionError(f"{name}: not a regular file; answer files must be regular files")
+        if info.st_size > MAX_FILE_BYTES:
+            raise SubmissionError(f"{name}: file too large ({info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,})")
+        chunks: list[bytes] = []
+        remaining = MAX_FILE_BYTES + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > MAX_FILE_BYTES:
+            raise SubmissionError(f"{name}: file too large (more than {MAX_FILE_BYTES:,} bytes, the limit)")
+        return data, info.st_mtime
+    except OSError as exc:
+        raise SubmissionError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def _iso(mtime: float) -> str:
+    try:
+        return datetime.fromtimestamp(mtime, tz=timezone.utc).isoformat(timespec="seconds")
+    except (ValueError, OverflowError, OSError):
+        return ""
 
 
 def _type_name(value: Any) -> str:
