@@ -1,0 +1,245 @@
+"""HTML and PDF: the Jinja2 environment, the bundled fonts, a locked-down URL fetcher, WeasyPrint.
+
+Heavy imports (jinja2, weasyprint) happen inside functions only. A `Renderer` loads templates,
+the stylesheet and the fonts once and renders many documents; batch workers keep one each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from grader.errors import ReportError
+from grader.report.text import fmt_points
+from grader.report.view import StudentView, SummaryView
+
+RENDER_VERSION = "1"  # bump when the rendering changes in a way the templates do not show
+TEMPLATE_PACKAGE = "grader.report"
+TEMPLATE_DIR = "templates"
+STYLESHEET = "report.css"
+
+
+@dataclass(frozen=True)
+class FontFace:
+    family: str
+    weight: str
+    file: str
+
+
+# DejaVu Sans covers Latin, Greek, math symbols and Persian (with its joining forms); matplotlib
+# ships it, so every install has it. The families get their own names so a system "DejaVu Sans"
+# can never stand in for the bundled file unnoticed.
+FONT_FACES: tuple[FontFace, ...] = (
+    FontFace("Report Sans", "normal", "DejaVuSans.ttf"),
+    FontFace("Report Sans", "bold", "DejaVuSans-Bold.ttf"),
+    FontFace("Report Mono", "normal", "DejaVuSansMono.ttf"),
+    FontFace("Report Mono", "bold", "DejaVuSansMono-Bold.ttf"),
+)
+
+
+@cache
+def font_dir() -> Path:
+    """matplotlib's bundled TrueType folder, found without importing matplotlib."""
+    spec = importlib.util.find_spec("matplotlib")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "mpl-data" / "fonts" / "ttf"
+        if (candidate / FONT_FACES[0].file).is_file():
+            return candidate
+    try:
+        import matplotlib
+    except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
+        raise ReportError(f"cannot find the report fonts: matplotlib is not installed ({exc})") from exc
+    candidate = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    if not (candidate / FONT_FACES[0].file).is_file():  # pragma: no cover
+        raise ReportError(f"cannot find the report fonts: no {FONT_FACES[0].file} in {candidate}")
+    return candidate
+
+
+def font_files() -> tuple[Path, ...]:
+    return tuple((font_dir() / face.file).resolve() for face in FONT_FACES)
+
+
+def font_face_css() -> str:
+    rules = []
+    for face in FONT_FACES:
+        url = (font_dir() / face.file).resolve().as_uri()
+        rules.append(f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; src: url("{url}"); }}')
+    return "\n".join(rules) + "\n"
+
+
+def _template_files() -> list[tuple[str, bytes]]:
+    root = resources.files(TEMPLATE_PACKAGE) / TEMPLATE_DIR
+    return sorted((entry.name, entry.read_bytes()) for entry in root.iterdir() if entry.is_file())
+
+
+@cache
+def fingerprint() -> str:
+    """What, besides a view's content, decides a PDF: templates, stylesheet, fonts, versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256(RENDER_VERSION.encode())
+    for name, data in _template_files():
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    for face in FONT_FACES:
+        digest.update(f"{face.family}/{face.weight}/{face.file}".encode())
+    try:
+        digest.update(version("weasyprint").encode())
+    except PackageNotFoundError:  # pragma: no cover
+        pass
+    return digest.hexdigest()
+
+
+def _make_fetcher_class() -> type:
+    """Build the fetcher class on first use, so importing this module never imports weasyprint."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class SafeURLFetcher(URLFetcher):
+        """Fetch only `data:` URLs and the bundled font files; refuse everything else.
+
+        Student text is escaped, so no student markup reaches WeasyPrint; this is the second
+        wall: even a stray `<img src="file:///etc/passwd">` or `<link rel="attachment">` in a
+        template could read nothing. Refusals are fatal to the render (a report never comes out
+        silently missing a piece), and every URL asked for is logged in `requested`.
+        """
+
+        def __init__(self, allowed_files: Iterable[Path]) -> None:
+            super().__init__(allowed_protocols=["data"], allow_redirects=False, fail_on_errors=True, timeout=5)
+            self._allowed = frozenset(os.path.realpath(p) for p in allowed_files)
+            self.requested: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            self.requested.append(url[:200])
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                parts = urlsplit(url)
+                if parts.netloc in ("", "localhost") and not parts.query:
+                    path = os.path.realpath(url2pathname(parts.path))
+                    if path in self._allowed:
+                        with open(path, "rb") as handle:
+                            body = handle.read()
+                        return URLFetcherResponse(url, body, {"Content-Type": "font/ttf"})
+            raise ValueError(f"refused to fetch {url[:100]!r}: reports load only bundled fonts and data: URLs")
+
+    return SafeURLFetcher
+
+
+@cache
+def fetcher_class() -> type:
+    return _make_fetcher_class()
+
+
+def make_fetcher(allowed_files: Iterable[Path] | None = None) -> Any:
+    """A fresh `SafeURLFetcher` allowing `allowed_files` (default: the bundled fonts)."""
+    return fetcher_class()(font_files() if allowed_files is None else allowed_files)
+
+
+def make_environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader(TEMPLATE_PACKAGE, TEMPLATE_DIR),
+        autoescape=jinja2.select_autoescape(("html", "xml"), default_for_string=True, default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pts"] = fmt_points
+    env.filters["signed"] = lambda value: fmt_points(value, signed=True)
+    env.filters["pct"] = lambda value: "—" if value is None else f"{value:.0f}%"
+    return env
+
+
+class Renderer:
+    """Templates, stylesheet and fonts loaded once; `student_pdf`/`summary_pdf` render bytes."""
+
+    def __init__(self) -> None:
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        self._weasyprint = weasyprint
+        self.env = make_environment()
+        self.fetcher = make_fetcher()
+        self.font_config = FontConfiguration()
+        css_text = (resources.files(TEMPLATE_PACKAGE) / TEMPLATE_DIR / STYLESHEET).read_text(encoding="utf-8")
+        self.css = weasyprint.CSS(
+            string=font_face_css() + css_text, font_config=self.font_config, url_fetcher=self.fetcher
+        )
+        self._student = self.env.get_template("student.html")
+        self._summary = self.env.get_template("summary.html")
+
+    def student_html(self, view: StudentView) -> str:
+        return self._student.render(r=view)
+
+    def summary_html(self, view: SummaryView, chart_uri: str) -> str:
+        return self._summary.render(s=view, chart_uri=chart_uri)
+
+    def pdf(self, html: str) -> bytes:
+        document = self._weasyprint.HTML(string=html, url_fetcher=self.fetcher)
+        data = document.write_pdf(stylesheets=[self.css], font_config=self.font_config)
+        assert isinstance(data, bytes)
+        return data
+
+    def student_pdf(self, view: StudentView) -> bytes:
+        return self.pdf(self.student_html(view))
+
+    def summary_pdf(self, view: SummaryView, chart_uri: str) -> bytes:
+        return self.pdf(self.summary_html(view, chart_uri))
+
+
+_RENDERER: Renderer | None = None
+
+
+def get_renderer() -> Renderer:
+    """This process's renderer, created on first use."""
+    global _RENDERER
+    if _RENDERER is None:
+        _RENDERER = Renderer()
+    return _RENDERER
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder and `os.replace`: never a half PDF."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def render_to_file(render: Any, path: Path, what: str) -> None:
+    """Run `render()` (-> PDF bytes) and write it atomically; any failure is a `ReportError`.
+
+    WeasyPrint's fatal fetch error derives from BaseException, hence the wide net.
+    """
+    try:
+        data = render()
+    except ReportError:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - see docstring
+        raise ReportError(f"cannot render {what} ({path}): {type(exc).__name__}: {exc}") from exc
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise ReportError(f"cannot write {what} ({path}): {exc.strerror or exc}") from exc
