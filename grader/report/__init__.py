@@ -1,0 +1,74 @@
+"""PDF reports: one per student, and a class summary.
+
+results -> view model (`grader.report.view`, frozen dataclasses of plain values)
+        -> Jinja2 templates (package data in `grader/report/templates/`)
+        -> WeasyPrint (fonts bundled with matplotlib, a fetcher that loads nothing else).
+
+jinja2, weasyprint and matplotlib are imported only when something is rendered, so importing
+this package stays cheap. Every rendering or writing failure is a `ReportError` that names the
+student (or the summary) and the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader.model import SubmissionResult
+from grader.report.batch import ReportPool, ReportStats
+from grader.rubric import Rubric
+
+__all__ = ["ReportPool", "ReportStats", "render_reports", "render_student_report", "render_summary"]
+
+
+def render_student_report(
+    result: SubmissionResult, rubric: Rubric, path: Path, *, course: str = "", graded_at: str = ""
+) -> None:
+    """Render one student's report to `path` (atomically), in this process."""
+    from grader.report.batch import render_view
+    from grader.report.view import build_student_view
+
+    render_view(build_student_view(result, rubric, course=course, graded_at=graded_at), Path(path))
+
+
+def render_reports(
+    results: Sequence[SubmissionResult],
+    rubric: Rubric,
+    out_dir: Path,
+    *,
+    course: str = "",
+    graded_at: str = "",
+    jobs: int = 1,
+    force: bool = False,
+) -> ReportStats:
+    """Render `<out_dir>/<student_id>.pdf` for every result, skipping unchanged ones.
+
+    `jobs` > 1 renders in that many worker processes (0: one per CPU); `jobs=1` in-process.
+    `force` re-renders everything. Reports that fail do not stop the others; afterwards one
+    `ReportError` lists them all.
+    """
+    with ReportPool(jobs) as pool:
+        return pool.render_reports(results, rubric, Path(out_dir), course=course, graded_at=graded_at, force=force)
+
+
+def render_summary(
+    results: Sequence[SubmissionResult],
+    rubric: Rubric,
+    path: Path,
+    *,
+    unreadable: Sequence[tuple[str, str]] = (),
+    course: str = "",
+    graded_at: str = "",
+) -> None:
+    """Render the class summary (histogram, per-question/item statistics, unreadable files)."""
+    from grader.report.charts import histogram_png, png_data_uri
+    from grader.report.render import get_renderer, render_to_file
+    from grader.report.view import build_summary_view
+
+    view = build_summary_view(results, rubric, unreadable=unreadable, course=course, graded_at=graded_at)
+
+    def render() -> bytes:
+        chart = png_data_uri(histogram_png(view.totals, view.total_max, view.bonus_total_max))
+        return get_renderer().summary_pdf(view, chart)
+
+    render_to_file(render, Path(path), "the class summary")
