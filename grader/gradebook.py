@@ -1,0 +1,500 @@
+"""The gradebook: an SQLite file holding every grading run, manual scores and the late-day ledger.
+
+* A **run** is one `grade` of a folder: the hashes of the rubric, the reference code, the course
+  file and the manifest, each answer file's hash, every per-item result and adjustment, and the
+  full results JSON of each student. A run is written in one transaction, so a run killed midway
+  leaves no trace; the latest run of a homework part is its current state.
+* **Manual scores** (TA scores of free-text items) are keyed by homework, part, student and item.
+  Grading never writes them; `grade manual import` does, and every change is kept in
+  `manual_score_history` with the old and new value.
+* The **late-day ledger** holds the late days each student drew on each part of each homework
+  (written by runs, or imported for homeworks graded elsewhere); the policy reads it to know what
+  is left of the term's allowance.
+
+The schema is versioned with `PRAGMA user_version`; `grader.migrations.MIGRATIONS` lists the
+migrations in order and opening a gradebook applies the missing ones.
+This module also computes the **diff** between two runs (what a re-grade changed).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from grader.errors import GraderError
+from grader.migrations import LATEST, MIGRATIONS
+from grader.model import ManualScore, SubmissionResult
+from grader.policy import LedgerEntry
+
+DB_NAME = "gradebook.sqlite"
+
+
+class GradebookError(GraderError):
+    """The gradebook file is unusable (not a database, or written by a newer grader)."""
+
+    exit_code = 6
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 4)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: int
+    homework: str
+    part: str
+    started_at: str
+    finished_at: str
+    rubric_path: str
+    rubric_sha256: str
+    reference_sha256: str
+    course_sha256: str | None
+    manifest_sha256: str | None
+    folder: str
+    grader_version: str
+    n_graded: int
+    n_unreadable: int
+
+
+@dataclass(frozen=True)
+class RunItem:
+    item_id: str
+    question: str
+    title: str
+    kind: str
+    max_points: float
+    bonus: bool
+    manual: bool
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    student_id: str
+    item_id: str
+    old: ManualScore | None
+    new: ManualScore
+
+    @property
+    def changed(self) -> bool:
+        if self.old is None:
+            return True
+        return _round(self.old.points) != _round(self.new.points) or self.old.comment != self.new.comment
+
+
+class Gradebook:
+    """An open gradebook. Use `Gradebook.open(path)`, or `Gradebook.snapshot(path)` to read one
+    without ever writing to it (dry runs)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, *, readonly: bool = False) -> None:
+        self.conn = conn
+        self.path = path
+        self.readonly = readonly
+
+    # ---- opening and migrating ----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> Gradebook:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+            book = cls(conn, path)
+            book._setup()
+            migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            raise GradebookError(f"{path}: not a usable gradebook: {exc}") from None
+        return book
+
+    @classmethod
+    def snapshot(cls, path: Path | None) -> Gradebook:
+        """An in-memory copy of `path` (empty if it does not exist), migrated in memory: reads see
+        the gradebook as it is, and nothing is ever written to the file."""
+        mem = sqlite3.connect(":memory:", isolation_level=None)
+        if path is not None and Path(path).exists():
+            try:
+                src = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+                try:
+                    src.backup(mem)
+                finally:
+                    src.close()
+            except sqlite3.DatabaseError as exc:
+                raise GradebookError(f"{path}: not a usable gradebook: {exc}") from None
+        book = cls(mem, Path(path) if path else None, readonly=True)
+        book._setup()
+        try:
+            migrate(mem)
+        except sqlite3.DatabaseError as exc:
+            raise GradebookError(f"{path}: not a usable gradebook: {exc}") from None
+        return book
+
+    def _setup(self) -> None:
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: BEGIN IMMEDIATE (take the write lock now), COMMIT, or ROLLBACK on error."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # ---- runs ---------------------------------------------------------------------------------
+
+    def record_run(
+        self,
+        info: dict[str, Any],
+        *,
+        rubric: Any,
+        results: Sequence[SubmissionResult],
+        ledger: Sequence[LedgerEntry] = (),
+    ) -> int:
+        """Store one run (its metadata, every result, the ledger entries it makes) atomically."""
+        from grader.output import result_json
+
+        now = utc_now()
+        with self.transaction() as db:
+            cur = db.execute(
+                """INSERT INTO runs (homework, part, started_at, finished_at, rubric_path, rubric_sha256, reference_sha256,
+                   course_sha256, manifest_sha256, folder, grader_version, n_graded, n_unreadable)
+                   VALUES (:homework, :part, :started_at, :finished_at, :rubric_path, :rubric_sha256, :reference_sha256,
+                   :course_sha256, :manifest_sha256, :folder, :grader_version, :n_graded, :n_unreadable)""",
+                {"finished_at": now, "course_sha256": None, "manifest_sha256": None, **info},
+            )
+            run_id = int(cur.lastrowid)  # type: ignore[arg-type]
+            db.executemany(
+                "INSERT INTO run_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (run_id, pos, item.id, item.question, item.title, str(item.kind), item.points, int(item.bonus), int(item.manual))
+                    for pos, item in enumerate(rubric.items)
+                ],
+            )
+            for r in results:
+                db.execute(
+                    "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        run_id, r.student_id, r.source, r.file_sha256, r.submitted_at, r.raw_total,
+                        r.adjustment_points, r.total, r.late_days,
+                        json.dumps(result_json(r), ensure_ascii=False, sort_keys=True),
+                    ),
+                )
+                db.executemany(
+                    "INSERT INTO item_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (run_id, r.student_id, i.item_id, i.status.value, i.points, i.max_points, i.verdict.read_as, i.verdict.feedback)
+                        for i in r.items
+                    ],
+                )
+                db.executemany(
+                    "INSERT INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(run_id, r.student_id, pos, a.kind.value, a.points, a.reason, a.late_days_used) for pos, a in enumerate(r.adjustments)],
+                )
+            homework, part = info["homework"], info["part"]
+            students = [e.student_id for e in ledger]
+            db.execute(
+                f"""DELETE FROM late_days WHERE homework = ? AND part = ?
+                    AND (source = 'run' OR student_id IN ({','.join('?' * len(students))}))""",
+                (homework, part, *students),
+            )
+            db.executemany(
+                "INSERT INTO late_days VALUES (?, ?, ?, ?, ?, 'run', ?, ?)",
+                [(e.student_id, e.homework, e.part, e.days, e.submitted_at, run_id, now) for e in ledger],
+            )
+        return run_id
+
+    def _run(self, row: sqlite3.Row | None) -> RunInfo | None:
+        return None if row is None else RunInfo(**dict(row))
+
+    def latest_run(self, homework: str | None = None, part: str | None = None) -> RunInfo | None:
+        sql = "SELECT * FROM runs WHERE (:hw IS NULL OR homework = :hw) AND (:part IS NULL OR part = :part) ORDER BY id DESC LIMIT 1"
+        return self._run(self.conn.execute(sql, {"hw": homework, "part": part}).fetchone())
+
+    def run(self, run_id: int) -> RunInfo | None:
+        return self._run(self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone())
+
+    def runs(self) -> list[RunInfo]:
+        return [RunInfo(**dict(row)) for row in self.conn.execute("SELECT * FROM runs ORDER BY id")]
+
+    def run_items(self, run_id: int) -> list[RunItem]:
+        rows = self.conn.execute(
+            "SELECT item_id, question, title, kind, max_points, bonus, manual FROM run_items WHERE run_id = ? ORDER BY position", (run_id,)
+        )
+        return [RunItem(r["item_id"], r["question"], r["title"], r["kind"], r["max_points"], bool(r["bonus"]), bool(r["manual"])) for r in rows]
+
+    def run_results(self, run_id: int) -> dict[str, dict[str, Any]]:
+        """student id → that student's results JSON (as in results/<id>.json) in this run."""
+        rows = self.conn.execute("SELECT student_id, result_json FROM submissions WHERE run_id = ? ORDER BY student_id", (run_id,))
+        return {r["student_id"]: json.loads(r["result_json"]) for r in rows}
+
+    def item_answers(self, run_id: int) -> dict[tuple[str, str], tuple[str, str | None, str]]:
+        """(student, item) → (status, read_as, feedback) for this run."""
+        rows = self.conn.execute("SELECT student_id, item_id, status, read_as, feedback FROM item_results WHERE run_id = ?", (run_id,))
+        return {(r["student_id"], r["item_id"]): (r["status"], r["read_as"], r["feedback"]) for r in rows}
+
+    # ---- manual scores ------------------------------------------------------------------------
+
+    def manual_scores(self, homework: str, part: str) -> dict[tuple[str, str], ManualScore]:
+        rows = self.conn.execute(
+            "SELECT student_id, item_id, points, comment, grader FROM manual_scores WHERE homework = ? AND part = ?", (homework, part)
+        )
+        return {(r["student_id"], r["item_id"]): ManualScore(r["points"], r["comment"], r["grader"]) for r in rows}
+
+    def set_manual_scores(self, homework: str, part: str, scores: Iterable[tuple[str, str, ManualScore]], *, source: str) -> list[ScoreChange]:
+        """Upsert scores in one transaction; returns every score with its previous value (changed
+        or not). Unchanged scores are not rewritten."""
+        now = utc_now()
+        changes: list[ScoreChange] = []
+        with self.transaction() as db:
+            current = self.manual_scores(homework, part)
+            for student, item, score in scores:
+                change = ScoreChange(student, item, current.get((student, item)), score)
+                changes.append(change)
+                if not change.changed:
+                    continue
+                db.execute(
+                    """INSERT INTO manual_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (homework, part, student_id, item_id) DO UPDATE SET
+                       points = excluded.points, comment = excluded.comment, grader = excluded.grader, updated_at = excluded.updated_at""",
+                    (homework, part, student, item, score.points, score.comment, score.grader, now),
+                )
+                db.execute(
+                    """INSERT INTO manual_score_history
+                       (homework, part, student_id, item_id, old_points, new_points, old_comment, new_comment, grader, source, changed_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        homework, part, student, item,
+                        None if change.old is None else change.old.points, score.points,
+                        None if change.old is None else change.old.comment, score.comment,
+                        score.grader, source, now,
+                    ),
+                )
+        return changes
+
+    def score_history(self, homework: str, part: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM manual_score_history WHERE homework = ? AND part = ? ORDER BY id", (homework, part))
+        return [dict(r) for r in rows]
+
+    # ---- the late-day ledger ------------------------------------------------------------------
+
+    def ledger(self) -> dict[str, list[LedgerEntry]]:
+        out: dict[str, list[LedgerEntry]] = {}
+        rows = self.conn.execute("SELECT student_id, homework, part, days, submitted_at, source FROM late_days ORDER BY student_id, homework, part")
+        for r in rows:
+            out.setdefault(r["student_id"], []).append(LedgerEntry(r["student_id"], r["homework"], r["part"], r["days"], r["submitted_at"], r["source"]))
+        return out
+
+    def import_ledger(self, entries: Sequence[LedgerEntry]) -> None:
+        """Set late days used on homeworks graded elsewhere (source 'import'), in one transaction."""
+        now = utc_now()
+        with self.transaction() as db:
+            db.executemany(
+                """INSERT INTO late_days VALUES (?, ?, ?, ?, ?, 'import', NULL, ?)
+                   ON CONFLICT (student_id, homework, part) DO UPDATE SET
+                   days = excluded.days, submitted_at = excluded.submitted_at, source = 'import', run_id = NULL, updated_at = excluded.updated_at""",
+                [(e.student_id, e.homework, e.part, e.days, e.submitted_at, now) for e in entries],
+            )
+
+
+def migrate(conn: sqlite3.Connection, *, target: int = LATEST) -> int:
+    """Apply every migration above the database's version up to `target`; returns the version.
+
+    Each migration and its `user_version` bump commit together, so a crash between migrations
+    leaves a database at a well-defined older version, and the next open continues from there.
+    """
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if current > LATEST:
+        raise GradebookError(f"the gradebook has schema version {current}, but this grader knows only up to {LATEST}; update hwgrader")
+    for migration in MIGRATIONS:
+        if current < migration.version <= target:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in migration.statements:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            current = migration.version
+    return current
+
+
+def default_db(out_dir: Path) -> Path:
+    return Path(out_dir) / DB_NAME
+
+
+def merge_manual(results: Sequence[SubmissionResult], scores: Mapping[tuple[str, str], ManualScore]) -> tuple[list[SubmissionResult], list[str]]:
+    """Put each stored manual score on its item (`ItemResult.manual_score`); notes for scores that
+    match no manual item of a graded student (kept in the gradebook, not applied)."""
+    from dataclasses import replace
+
+    used: set[tuple[str, str]] = set()
+    out: list[SubmissionResult] = []
+    for result in results:
+        items = []
+        for item in result.items:
+            score = scores.get((result.student_id, item.item_id)) if item.manual else None
+            if score is not None:
+                used.add((result.student_id, item.item_id))
+                item = replace(item, manual_score=score)
+            items.append(item)
+        out.append(replace(result, items=tuple(items)))
+    notes = [
+        f"manual score for {student} {item} is not applied: " + ("no such manual item in the rubric" if student in {r.student_id for r in results} else "no graded answer file for this student")
+        for (student, item) in sorted(set(scores) - used)
+    ]
+    return out, notes
+
+
+# ---------------------------------------------------------------------------------------------
+# the diff between two runs
+
+
+@dataclass(frozen=True)
+class StudentSnapshot:
+    items: dict[str, tuple[str, float]]  # item id → (status, points)
+    adjustments: dict[str, float]  # adjustment kind → points
+    total: float
+    late_days: int
+
+
+def snapshot_from_json(data: Mapping[str, Any]) -> StudentSnapshot:
+    adjustments: dict[str, float] = {}
+    for a in data.get("adjustments", []):
+        adjustments[a["kind"]] = round(adjustments.get(a["kind"], 0.0) + float(a["points"]), 4)
+    return StudentSnapshot(
+        items={item_id: (str(v["status"]), round(float(v["points"]), 4)) for item_id, v in data.get("items", {}).items()},
+        adjustments=adjustments,
+        total=round(float(data["totals"]["total"]), 4),
+        late_days=int(data.get("late_days", 0)),
+    )
+
+
+def snapshot_of(result: SubmissionResult) -> StudentSnapshot:
+    from grader.output import result_json
+
+    return snapshot_from_json(result_json(result))
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    item_id: str
+    old: tuple[str, float] | None
+    new: tuple[str, float] | None
+
+
+@dataclass(frozen=True)
+class StudentDiff:
+    student_id: str
+    change: str  # "new", "gone" or "changed"
+    items: tuple[ItemChange, ...] = ()
+    adjustments: tuple[tuple[str, float | None, float | None], ...] = ()  # (kind, old, new)
+    old_total: float | None = None
+    new_total: float | None = None
+    old_late_days: int | None = None
+    new_late_days: int | None = None
+
+
+@dataclass
+class RunDiff:
+    previous: str | None  # "run 3 (2024-12-20T10:00:00+00:00)", "out/results", or None: first run
+    students: list[StudentDiff] = field(default_factory=list)
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.students)
+
+    def lines(self) -> list[str]:
+        return format_diff(self)
+
+
+def diff_runs(old: Mapping[str, StudentSnapshot] | None, new: Mapping[str, StudentSnapshot], *, previous: str | None) -> RunDiff:
+    if old is None:
+        return RunDiff(previous=None, unchanged=0)
+    diff = RunDiff(previous=previous)
+    for student in sorted(set(old) | set(new)):
+        before, after = old.get(student), new.get(student)
+        if before is None:
+            assert after is not None
+            diff.students.append(StudentDiff(student, "new", new_total=after.total, new_late_days=after.late_days))
+            continue
+        if after is None:
+            diff.students.append(StudentDiff(student, "gone", old_total=before.total, old_late_days=before.late_days))
+            continue
+        items = tuple(
+            ItemChange(item_id, before.items.get(item_id), after.items.get(item_id))
+            for item_id in sorted(set(before.items) | set(after.items), key=lambda i: (i not in after.items, i))
+            if before.items.get(item_id) != after.items.get(item_id)
+        )
+        adjustments = tuple(
+            (kind, before.adjustments.get(kind), after.adjustments.get(kind))
+            for kind in sorted(set(before.adjustments) | set(after.adjustments))
+            if before.adjustments.get(kind) != after.adjustments.get(kind)
+        )
+        if items or adjustments or before.total != after.total or before.late_days != after.late_days:
+            diff.students.append(
+                StudentDiff(student, "changed", items, adjustments, before.total, after.total, before.late_days, after.late_days)
+            )
+        else:
+            diff.unchanged += 1
+    return diff
+
+
+def _n(x: float | None) -> str:
+    return "–" if x is None else f"{round(x, 4):g}"
+
+
+def _item_state(state: tuple[str, float] | None) -> str:
+    return "(none)" if state is None else f"{state[0]} {_n(state[1])}"
+
+
+def format_diff(diff: RunDiff) -> list[str]:
+    if diff.previous is None:
+        return ["first run: nothing to compare with"] + diff.notes
+    lines = [f"changes since {diff.previous}:"] if diff.students else [f"no changes since {diff.previous}"]
+    for s in diff.students:
+        if s.change == "new":
+            lines.append(f"  {s.student_id}: new, total {_n(s.new_total)}")
+            continue
+        if s.change == "gone":
+            lines.append(f"  {s.student_id}: no longer graded (was {_n(s.old_total)})")
+            continue
+        for c in s.items:
+            lines.append(f"  {s.student_id} {c.item_id}: {_item_state(c.old)} → {_item_state(c.new)}")
+        for kind, old, new in s.adjustments:
+            lines.append(f"  {s.student_id} {kind}: {_n(old)} → {_n(new)}")
+        if s.old_late_days != s.new_late_days:
+            lines.append(f"  {s.student_id} late days: {s.old_late_days} → {s.new_late_days}")
+        lines.append(f"  {s.student_id} total: {_n(s.old_total)} → {_n(s.new_total)}")
+    if diff.students:
+        lines.append(f"{len(diff.students)} student(s) changed, {diff.unchanged} unchanged")
+    return lines + diff.notes

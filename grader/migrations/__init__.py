@@ -1,0 +1,144 @@
+"""Gradebook schema migrations, in order. Never edit a released migration: append a new one.
+
+Each migration is a version number, a one-line description and a list of SQL statements. The
+gradebook applies every migration above the file's `PRAGMA user_version` in order, each in its
+own transaction together with the new `user_version`, so a database is always at exactly one
+version (see grader/gradebook.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "runs, per-student and per-item results, manual scores, the late-day ledger",
+        (
+            """CREATE TABLE runs (
+                id INTEGER PRIMARY KEY,
+                homework TEXT NOT NULL,
+                part TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                finished_at TEXT NOT NULL,
+                rubric_path TEXT NOT NULL,
+                rubric_sha256 TEXT NOT NULL,
+                reference_sha256 TEXT NOT NULL,
+                course_sha256 TEXT,
+                manifest_sha256 TEXT,
+                folder TEXT NOT NULL,
+                grader_version TEXT NOT NULL,
+                n_graded INTEGER NOT NULL,
+                n_unreadable INTEGER NOT NULL
+            )""",
+            "CREATE INDEX runs_homework ON runs (homework, part, id)",
+            """CREATE TABLE run_items (
+                run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                item_id TEXT NOT NULL,
+                question TEXT NOT NULL,
+                title TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                max_points REAL NOT NULL,
+                bonus INTEGER NOT NULL,
+                manual INTEGER NOT NULL,
+                PRIMARY KEY (run_id, item_id)
+            )""",
+            """CREATE TABLE submissions (
+                run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                student_id TEXT NOT NULL,
+                source TEXT NOT NULL,
+                file_sha256 TEXT,
+                submitted_at TEXT,
+                raw_total REAL NOT NULL,
+                adjustments REAL NOT NULL,
+                total REAL NOT NULL,
+                late_days INTEGER NOT NULL,
+                result_json TEXT NOT NULL,
+                PRIMARY KEY (run_id, student_id)
+            )""",
+            """CREATE TABLE item_results (
+                run_id INTEGER NOT NULL,
+                student_id TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                points REAL NOT NULL,
+                max_points REAL NOT NULL,
+                read_as TEXT,
+                feedback TEXT NOT NULL,
+                PRIMARY KEY (run_id, student_id, item_id),
+                FOREIGN KEY (run_id, student_id) REFERENCES submissions (run_id, student_id) ON DELETE CASCADE
+            )""",
+            """CREATE TABLE adjustments (
+                run_id INTEGER NOT NULL,
+                student_id TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                points REAL NOT NULL,
+                reason TEXT NOT NULL,
+                late_days_used INTEGER NOT NULL,
+                PRIMARY KEY (run_id, student_id, position),
+                FOREIGN KEY (run_id, student_id) REFERENCES submissions (run_id, student_id) ON DELETE CASCADE
+            )""",
+            """CREATE TABLE manual_scores (
+                homework TEXT NOT NULL,
+                part TEXT NOT NULL,
+                student_id TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                points REAL NOT NULL,
+                comment TEXT NOT NULL DEFAULT '',
+                grader TEXT NOT NULL DEFAULT '',
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (homework, part, student_id, item_id)
+            )""",
+            """CREATE TABLE late_days (
+                student_id TEXT NOT NULL,
+                homework TEXT NOT NULL,
+                part TEXT NOT NULL,
+                days INTEGER NOT NULL CHECK (days >= 0),
+                submitted_at TEXT,
+                source TEXT NOT NULL,
+                run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (student_id, homework, part)
+            )""",
+        ),
+    ),
+    Migration(
+        2,
+        "history of manual-score changes (who changed what, old and new); manual scores by student",
+        (
+            """CREATE TABLE manual_score_history (
+                id INTEGER PRIMARY KEY,
+                homework TEXT NOT NULL,
+                part TEXT NOT NULL,
+                student_id TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                old_points REAL,
+                new_points REAL NOT NULL,
+                old_comment TEXT,
+                new_comment TEXT NOT NULL,
+                grader TEXT NOT NULL DEFAULT '',
+                source TEXT NOT NULL,
+                changed_at TEXT NOT NULL
+            )""",
+            # scores that existed before the history: one 'migrated' entry each, so every current
+            # score has a history row
+            """INSERT INTO manual_score_history
+                (homework, part, student_id, item_id, old_points, new_points, old_comment, new_comment, grader, source, changed_at)
+               SELECT homework, part, student_id, item_id, NULL, points, NULL, comment, grader, 'migrated', updated_at
+               FROM manual_scores ORDER BY homework, part, student_id, item_id""",
+            "CREATE INDEX manual_scores_student ON manual_scores (student_id)",
+        ),
+    ),
+)
+
+LATEST = MIGRATIONS[-1].version
