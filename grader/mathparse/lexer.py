@@ -12,6 +12,7 @@ Exponent: `7.3856e4`, `1E+5`.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from grader.errors import AnswerError, LimitExceeded
@@ -222,7 +223,8 @@ def tokenize(text: str, *, limits: Limits, start: int = 0, end: int | None = Non
             raw = "".join(_SUPERSCRIPTS[c] for c in text[i:j])
             sign, digits = (raw[0], raw[1:]) if raw[0] in "+-" else ("", raw)
             if not digits.isdigit() or len(digits) > 6:
-                raise AnswerError(f"the superscript '{text[i:j]}' is not a whole number", text=text, start=i, end=j)
+                shown = text[i:j] if j - i <= 8 else text[i : i + 8] + "…"
+                raise AnswerError(f"the superscript '{shown}' is not a whole number of at most 6 digits", text=text, start=i, end=j)
             append(Token(SUP, int(sign + digits), i, j, space, newline))
             i = j
         elif ch in _BAD_CHARS:
@@ -305,8 +307,20 @@ def _command(text: str, i: int, n: int) -> tuple[int, Token | None]:
     return j, Token(NAME, name, i, j, latex=True)
 
 
+_FAST_NUMBER = re.compile(r"([0-9]{1,300})(?:\.([0-9]{0,300}))?")
+_SLOW_NEXT = set(DIGITS) | set(_DECIMAL_POINTS) | set("eE٬")
+
+
 def _number(text: str, i: int, n: int, groups: bool, limits: Limits) -> tuple[int, Fraction, str]:
     """Read one number literal at text[i]; return (end, exact value, canonical text)."""
+    fast = _FAST_NUMBER.match(text, i, n)
+    if fast:
+        j = fast.end()
+        following = text[j] if j < n else ""
+        if following not in _SLOW_NEXT and not (groups and (following == "," or following in _GROUP_SPACES)):
+            whole, fraction = fast.group(1), (fast.group(2) or "").rstrip("0")
+            value = Fraction(int(whole + fraction), 10 ** len(fraction)) if fraction else Fraction(int(whole))
+            return j, value, (whole.lstrip("0") or "0") + ("." + fraction if fraction else "")
     start = i
     runs: list[str] = []
     separators: list[str] = []

@@ -1,0 +1,376 @@
+"""A formula in the item's declared variables, compared with the key by value.
+
+Equivalence: both the student's tree and the key `Formula` are evaluated at 6 points (distinct
+integers 7..10,000 for the variables, drawn by an RNG seeded from the item id, so every run and
+every machine uses the same points; cached per item). Exact rational arithmetic, so equal means
+equal; when floats are involved (√, π, exp) values agree within 1e-9 relative. Points where either
+side is undefined (division by zero, √ of a negative) or too large are skipped and spare points,
+then small ones (2..40), are used. Only when fewer than 6 points could decide does SymPy run,
+on our own tree converted node by node, `simplify(student - key) == 0` under a time bound; if
+that cannot finish the answer is marked wrong and the feedback says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import numbers
+import random
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
+from grader.kinds.base import Formula
+from grader.kinds.number import number_text
+from grader.mathparse import DEFAULT_LIMITS, DivisionByZero, DomainError, Node, Num, parse_expression, to_text
+from grader.mathparse.evaluate import Evaluator
+from grader.mathparse.limits import TimeBoundUnavailable
+from grader.mathparse.parser import RESERVED_NAMES
+from grader.model import Verdict
+
+EXAMPLE = "W^2*H^2*I*J (also W**2 H**2 I J, (W H)^2 I J, $W^{2}H^{2}IJ$)"
+
+N_POINTS = 6  # agreeing points needed
+_WIDE = (7, 10_000)
+_SMALL = (2, 40)
+_N_WIDE = 16
+_N_SMALL = 10
+_REL = 1e-9
+_ABS = 1e-12
+_NAME = re.compile(r"[A-Za-z\u0391-\u03a9\u03b1-\u03c9]+(_[A-Za-z0-9]+)?")
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+UNDEFINED = _Marker("undefined")  # no real value at this point
+TOO_BIG = _Marker("too big")  # beyond our size limits
+
+
+class ExpressionAnswer:
+    """A parsed formula and its canonical text; caches its values at the item's points."""
+
+    __slots__ = ("node", "text", "values")
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.text = to_text(node)
+        self.values: dict[int, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"ExpressionAnswer({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExpressionAnswer) and other.node == self.node
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, eq=False)
+class Points:
+    variables: tuple[str, ...]
+    ints: tuple[dict[str, int], ...]
+    fractions: tuple[dict[str, Fraction], ...]
+
+
+_POINTS: dict[tuple[str, tuple[str, ...]], Points] = {}
+_KEYS: dict[tuple[int, int], tuple[Any, Points, dict[int, Any]]] = {}
+_TEXTS: dict[int, tuple[Any, str]] = {}
+
+
+def points_for(item: Any) -> Points:
+    variables = tuple(item.variables)
+    key = (item.id, variables)
+    points = _POINTS.get(key)
+    if points is None:
+        seed = int.from_bytes(hashlib.sha256(f"{item.id}|{','.join(variables)}".encode()).digest()[:8], "big")
+        rng = random.Random(seed)
+        envs: list[dict[str, int]] = []
+        for (low, high), count in ((_WIDE, _N_WIDE), (_SMALL, _N_SMALL)):
+            if len(variables) > high - low + 1:
+                continue
+            for _ in range(count):
+                envs.append(dict(zip(variables, rng.sample(range(low, high + 1), len(variables)))))
+        points = Points(variables, tuple(envs), tuple({k: Fraction(v) for k, v in env.items()} for env in envs))
+        if len(_POINTS) > 4096:
+            _POINTS.clear()
+        _POINTS[key] = points
+    return points
+
+
+def normalize(value: Any) -> Any:
+    """A key's output as int / Fraction / float / tuple of those (UNDEFINED, TOO_BIG markers)."""
+    if isinstance(value, (tuple, list)):
+        return tuple(normalize(v) for v in value)
+    if isinstance(value, bool):
+        raise TypeError(f"a formula gave a truth value {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else value
+    if isinstance(value, numbers.Rational):
+        num, den = int(value.numerator), int(value.denominator)
+        return num if den == 1 else Fraction(num, den)
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"a formula gave {type(value).__name__} {value!r:.60}, not a number") from None
+    except OverflowError:
+        return TOO_BIG
+    return result if math.isfinite(result) else TOO_BIG
+
+
+def key_value(formula: Any, points: Points, index: int, item: Any) -> Any:
+    """The key's value at point `index` (cached per formula and item)."""
+    cache_key = (id(formula), id(points))
+    entry = _KEYS.get(cache_key)
+    if entry is None or entry[0] is not formula or entry[1] is not points:
+        if len(_KEYS) > 4096:
+            _KEYS.clear()
+        entry = (formula, points, {})
+        _KEYS[cache_key] = entry
+    cache = entry[2]
+    if index not in cache:
+        cache[index] = _call_key(formula, points.fractions[index], item)
+    return cache[index]
+
+
+def _call_key(formula: Any, values: dict[str, Fraction], item: Any) -> Any:
+    if not isinstance(formula, Formula):
+        return normalize(formula)  # a constant key
+    try:
+        result = formula(values)
+    except OverflowError:
+        return TOO_BIG
+    except (ZeroDivisionError, ArithmeticError, ValueError):
+        return UNDEFINED
+    except Exception as exc:  # the reference is ours: anything else is an author error
+        raise ReferenceSolutionError(f"{item.id}: the key formula failed at {_point_text(values)}: {type(exc).__name__}: {exc}") from exc
+    try:
+        return normalize(result)
+    except TypeError as exc:
+        raise ReferenceSolutionError(f"{item.id}: {exc}") from None
+
+
+def student_value(answer: ExpressionAnswer, points: Points, index: int) -> Any:
+    values = answer.values
+    if index in values:
+        return values[index]
+    try:
+        value: Any = Evaluator(points.ints[index], DEFAULT_LIMITS).run(answer.node)
+    except (DivisionByZero, DomainError):
+        value = UNDEFINED
+    except LimitExceeded:
+        value = TOO_BIG
+    values[index] = value
+    return value
+
+
+def same(a: Any, b: Any) -> bool:
+    if type(a) is not float and type(b) is not float:
+        return bool(a == b)
+    return math.isclose(float(a), float(b), rel_tol=_REL, abs_tol=_ABS)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "equal", "differs", "undecided"
+    index: int | None = None
+    student: Any = None
+    key: Any = None
+
+
+def check_points(answer: ExpressionAnswer, key_at: Any, points: Points) -> Outcome:
+    """Compare at the points until N_POINTS agree or one differs."""
+    checked = 0
+    for index in range(len(points.ints)):
+        k = key_at(index)
+        if k is UNDEFINED or k is TOO_BIG:
+            continue
+        s = student_value(answer, points, index)
+        if s is UNDEFINED or s is TOO_BIG:
+            continue
+        if not same(s, k):
+            return Outcome("differs", index, s, k)
+        checked += 1
+        if checked >= N_POINTS:
+            return Outcome("equal")
+    return Outcome("undecided")
+
+
+def _point_text(values: dict[str, Any]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in values.items())
+
+
+def difference_hint(outcome: Outcome, points: Points, item: Any) -> str:
+    where = _point_text(points.ints[outcome.index])  # type: ignore[index]
+    text = f"at {where} your formula gives {_value_text(outcome.student)}"
+    if item.show_expected:
+        text += f" but the key gives {_value_text(outcome.key)}"
+    return text
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**15 else f"{float(value):.6g}"
+    return number_text(value)
+
+
+# -- symbolic fallback ----------------------------------------------------------------------
+
+
+def symbolic_key(formula: Any) -> Any:
+    if isinstance(formula, Formula):
+        return formula.symbolic()
+    import sympy
+
+    return sympy.nsimplify(formula) if isinstance(formula, float) else sympy.Integer(formula) if isinstance(formula, int) else sympy.Rational(formula.numerator, formula.denominator)
+
+
+def symbolic_check(answer: ExpressionAnswer, key_expr: Any) -> tuple[bool | None, str]:
+    """(equal?, why undecided). SymPy only sees objects built from our tree."""
+    from grader.mathparse import symbolic_equal, to_sympy
+
+    try:
+        import sympy  # noqa: F401 - imported before the time bound starts
+
+        student = to_sympy(answer.node)
+        return symbolic_equal(student, key_expr, seconds=DEFAULT_LIMITS.time_limit), ""
+    except TimeBoundUnavailable:
+        return None, "it could not be checked symbolically here (no time bound outside the main thread)"
+    except LimitExceeded as exc:
+        return None, f"the symbolic check did not finish ({exc.message})"
+    except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:  # SymPy quirks
+        return None, f"the symbolic check failed ({type(exc).__name__})"
+
+
+def decide(answer: ExpressionAnswer, key_at: Any, key_symbolic: Any, points: Points, item: Any, label: str = "") -> tuple[bool, str]:
+    """(correct?, feedback) for one formula against one key component."""
+    outcome = check_points(answer, key_at, points)
+    prefix = f"{label}: " if label else ""
+    if outcome.status == "equal":
+        return True, ""
+    if outcome.status == "differs":
+        return False, f"{prefix}differs from the key, e.g. {difference_hint(outcome, points, item)}"
+    try:
+        key_expr = key_symbolic()
+    except Exception as exc:  # noqa: BLE001 - a key that cannot be printed symbolically
+        return False, f"{prefix}could not be compared with the key at enough points, and the key has no symbolic form ({type(exc).__name__}); a TA should review it"
+    equal, why = symbolic_check(answer, key_expr)
+    if equal is None:
+        return False, f"{prefix}could not be compared with the key at enough points, and {why}; a TA should review it"
+    if equal:
+        return True, f"{prefix}equal to the key (checked symbolically)"
+    return False, f"{prefix}differs from the key (checked symbolically)"
+
+
+def formula_text(formula: Any) -> str:
+    entry = _TEXTS.get(id(formula))
+    if entry is None or entry[0] is not formula:
+        text = formula.text() if isinstance(formula, Formula) else number_text(formula)
+        if len(_TEXTS) > 4096:
+            _TEXTS.clear()
+        entry = (formula, text)
+        _TEXTS[id(formula)] = entry
+    return entry[1]
+
+
+# -- parsing helpers shared with the expressions kind ----------------------------------------
+
+
+def parse_one(raw: Any, item: Any) -> ExpressionAnswer:
+    if isinstance(raw, bool):
+        raise AnswerError(f"expected a formula, got {str(raw).lower()}")
+    if isinstance(raw, int):
+        if raw.bit_length() > 1024:
+            raise LimitExceeded("number size: beyond ±1.8e308")
+        return ExpressionAnswer(Num(Fraction(abs(raw))) if raw >= 0 else _negative(raw))
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise AnswerError(f"expected a formula, got {raw}")
+        return ExpressionAnswer(parse_expression(repr(raw), variables=item.variables))
+    if isinstance(raw, str):
+        return ExpressionAnswer(parse_expression(raw, variables=item.variables))
+    if isinstance(raw, (list, tuple)):
+        raise AnswerError(f"expected one formula, got a list of {len(raw)}")
+    raise AnswerError(f"expected a formula, got a {type(raw).__name__}")
+
+
+def _negative(raw: int) -> Node:
+    from grader.mathparse import Neg
+
+    return Neg(Num(Fraction(-raw)))
+
+
+def check_variables(item: Any) -> list[str]:
+    problems = []
+    if not item.variables:
+        problems.append(f"variables: an {item.kind} item needs its variables, e.g. variables: [W, H]")
+    seen = set()
+    for name in item.variables:
+        if not _NAME.fullmatch(name):
+            problems.append(f"variables: {name!r} is not a name students can type (letters, optionally _ and a subscript)")
+        elif name in RESERVED_NAMES:
+            problems.append(f"variables: {name!r} is a function or constant name")
+        if name in seen:
+            problems.append(f"variables: {name!r} is listed twice")
+        seen.add(name)
+    if item.shape is not None:
+        problems.append("shape: only matrix and tensor items take a shape")
+    if item.percent or item.allow_fraction:
+        problems.append(f"percent: an {item.kind} item cannot be a percentage")
+    return problems
+
+
+# -- the kind protocol ----------------------------------------------------------------------
+
+
+def check_spec(item: Any) -> list[str]:
+    return check_variables(item)
+
+
+def prepare(value: Any, item: Any) -> Any:
+    if isinstance(value, Formula):
+        missing = set(value.parameters) - set(item.variables) - set(value.fixed)
+        if missing:
+            raise ReferenceSolutionError(f"{item.id}: the key formula takes {sorted(missing)}, which are not among the variables {item.variables}")
+        points = points_for(item)
+        for index in range(len(points.ints)):
+            result = key_value(value, points, index, item)
+            if isinstance(result, tuple):
+                raise ReferenceSolutionError(f"{item.id}: the key formula gives {len(result)} values; an expression item needs one (use kind expressions)")
+            if result is not UNDEFINED:
+                break
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, Fraction, float)):
+        raise ReferenceSolutionError(f"{item.id}: expected a formula (a reference with formula=True), got {type(value).__name__}")
+    return normalize(value)
+
+
+def parse(raw: Any, item: Any) -> ExpressionAnswer:
+    return parse_one(raw, item)
+
+
+def show(value: Any, item: Any) -> str:
+    if isinstance(value, ExpressionAnswer):
+        return value.text
+    return formula_text(value)
+
+
+def compare(parsed: ExpressionAnswer, expected: Any, item: Any) -> Verdict:
+    points = points_for(item)
+    ok, feedback = decide(
+        parsed,
+        lambda index: key_value(expected, points, index, item),
+        lambda: symbolic_key(expected),
+        points,
+        item,
+    )
+    return Verdict.correct(parsed.text, feedback) if ok else Verdict.wrong(parsed.text, feedback)

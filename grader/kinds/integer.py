@@ -1,0 +1,99 @@
+"""An exact integer: `73856`, `73,856`, `73 856`, `۷۳٬۸۵۶`, `7.3856e4`, `28*28*192*32*25`.
+
+Arithmetic is allowed and evaluated exactly. A value that is not a whole number (`73856.5`,
+`1/3`) is *read* and marked wrong with "expected an integer, got 73856.5" rather than rejected
+as unreadable: the student wrote a number, just not the right kind. A `%` sign is unreadable
+here. Comparison is exact; rubric `range: [lo, hi]` rules accept any value inside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from grader.errors import AnswerError, ReferenceSolutionError
+from grader.kinds.base import Range
+from grader.kinds.number import expected_number, number_text, read_number
+from grader.model import Verdict
+
+EXAMPLE = "73856 (or 73,856, or 3*3*64*128 + 128)"
+
+
+@dataclass(frozen=True)
+class IntegerAnswer:
+    value: int | Fraction | float  # an int when the answer is a whole number
+    written: str
+    literal: bool
+
+    @property
+    def is_integer(self) -> bool:
+        return isinstance(self.value, int)
+
+
+def check_spec(item: Any) -> list[str]:
+    problems = []
+    if item.variables:
+        problems.append("variables: only expression items take variables")
+    if item.shape is not None:
+        problems.append("shape: only matrix and tensor items take a shape")
+    if item.percent or item.allow_fraction:
+        problems.append("percent: an integer item cannot be a percentage; use kind number")
+    if item.rel_tol is not None or item.abs_tol is not None:
+        problems.append("rel_tol/abs_tol: integer items are compared exactly; use kind number for a tolerance")
+    return problems
+
+
+def prepare(value: Any, item: Any) -> int | Range:
+    if isinstance(value, Range):
+        return value
+    number = expected_number(value, item)
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise ReferenceSolutionError(f"{item.id}: expected an integer from the reference, got {number!r}")
+        return int(number)
+    if number.denominator != 1:
+        raise ReferenceSolutionError(f"{item.id}: expected an integer from the reference, got {number}")
+    return number.numerator
+
+
+def parse(raw: Any, item: Any) -> IntegerAnswer:
+    value, written, literal, sign = read_number(raw, percent=False, what="an integer")
+    if sign:
+        text = raw if isinstance(raw, str) else written
+        raise AnswerError("expected a whole number, not a percentage", text=text, start=max(0, len(text.rstrip()) - 1), end=len(text.rstrip()))
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return IntegerAnswer(value.numerator, written, literal)
+        return IntegerAnswer(value, written, literal)
+    if value.is_integer() and abs(value) < 2**53:
+        return IntegerAnswer(int(value), written, literal)
+    return IntegerAnswer(value, written, literal)
+
+
+def show(value: Any, item: Any) -> str:
+    if isinstance(value, IntegerAnswer):
+        if value.literal:
+            return value.written if value.is_integer else number_text(value.value)
+        sign = "=" if value.is_integer or isinstance(value.value, Fraction) else "≈"
+        return f"{value.written} {sign} {number_text(value.value)}"
+    if isinstance(value, Range):
+        return f"between {number_text(Fraction(value.low))} and {number_text(Fraction(value.high))}"
+    return number_text(value)
+
+
+def compare(parsed: IntegerAnswer, expected: int | Range, item: Any) -> Verdict:
+    got = show(parsed, item)
+    if not parsed.is_integer:
+        return Verdict.wrong(got, f"expected an integer, got {number_text(parsed.value)}")
+    if isinstance(expected, Range):
+        if parsed.value in expected:
+            return Verdict.correct(got)
+        if item.show_expected:
+            return Verdict.wrong(got, f"expected an integer {show(expected, item)}, got {parsed.value}")
+        return Verdict.wrong(got, f"{parsed.value} is outside the accepted range")
+    if parsed.value == expected:
+        return Verdict.correct(got)
+    if item.show_expected:
+        return Verdict.wrong(got, f"expected {expected}, got {parsed.value}")
+    return Verdict.wrong(got, f"{parsed.value} is not the expected integer")
