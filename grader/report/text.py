@@ -119,9 +119,15 @@ def _is_rtl_char(c: str) -> bool:
     return unicodedata.bidirectional(c) in ("R", "AL")
 
 
+_SENTENCE_PUNCTUATION = frozenset(".,:;!?")
+
+
 def _is_trim_char(c: str) -> bool:
-    """Edges of a Latin fragment that belong to the Persian text around it."""
-    return c.isspace() or c in "\u200c\u200d" or "\u0600" <= c <= "\u06ff" or "\ufb50" <= c <= "\ufeff"
+    """Edges of a Latin fragment that belong to the Persian sentence around it: spaces, joiners,
+    sentence punctuation and Arabic-script punctuation ("،", "٪"); never digits."""
+    if c.isspace() or c in "\u200c\u200d" or c in _SENTENCE_PUNCTUATION:
+        return True
+    return ("\u0600" <= c <= "\u06ff" or "\ufb50" <= c <= "\ufeff") and not c.isdigit()
 
 
 def _unmatched(fragment: str) -> set[int]:
@@ -158,7 +164,14 @@ def _core(run: str) -> tuple[int, int]:
 
 
 def _worth_isolating(fragment: str) -> bool:
-    return any(unicodedata.bidirectional(c) in ("L", "EN", "AN") for c in fragment)
+    """Latin words, or numbers joined by operators ("2 - 3", "۲۵۶×۲۵۶", "64→128"), which the
+    bidi algorithm would otherwise lay out right-to-left; a lone number is left alone."""
+    kinds = [unicodedata.bidirectional(c) for c in fragment]
+    if "L" in kinds:
+        return True
+    has_digit = any(k in ("EN", "AN") for k in kinds)
+    has_operator = any(k not in ("EN", "AN", "WS") and c not in _OPENERS and c not in _CLOSERS for c, k in zip(fragment, kinds))
+    return has_digit and has_operator
 
 
 def bidi_text(text: str, rtl: bool | None = None) -> Text:

@@ -26,11 +26,11 @@ from grader.rubric import Item, Rubric
 # How much of a student's text a report shows.
 ANSWER_CHARS = 180  # one read-back answer (numbers, formulas, tensors)
 ANSWER_LINES = 5
-TEXT_ANSWER_CHARS = 1200  # free-text (manual) answers
-TEXT_ANSWER_LINES = 16
+TEXT_ANSWER_CHARS = 700  # free-text (manual) answers
+TEXT_ANSWER_LINES = 10
 FEEDBACK_CHARS = 400
 EXPECTED_CHARS = 180
-COMMENT_CHARS = 1200
+COMMENT_CHARS = 1000
 WARNING_CHARS = 300
 MAX_WARNINGS = 20
 SUMMARY_ANSWER_CHARS = 60  # a common wrong answer in the class summary

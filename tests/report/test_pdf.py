@@ -1,0 +1,189 @@
+"""Rendered PDFs: Persian text, escaped hostile text, embedded bundled fonts, no attachments,
+the class summary, skip-if-unchanged batches, the process pool and failures."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+import grader.report.batch as batch
+from grader.errors import ReportError
+from grader.report import render_reports, render_student_report, render_summary
+from grader.report.render import Renderer, font_files, get_renderer
+from tests.report.fixtures import FA_Q1, FA_STRIDE, FA_TA_COMMENT, HOSTILE, make_result, make_rubric
+
+ZWNJ = "\u200c"
+
+
+def squash(text: str) -> str:
+    """Compare text without what extraction cannot keep: ZWNJ, line breaks, and the side of a
+    bracket. (Pango mirrors "(" in right-to-left runs by drawing the ")" glyph, and a PDF font
+    maps each glyph to one character, so extracted brackets may come out swapped although the
+    page shows them correctly.)"""
+    return re.sub(r"\s+", "", text.replace(ZWNJ, "")).translate(str.maketrans(")]", "(["))
+
+
+def pdf_text(reader: PdfReader) -> str:
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.fixture(scope="module")
+def student_pdf(tmp_path_factory) -> tuple[Path, bytes, PdfReader]:
+    path = tmp_path_factory.mktemp("student") / "401234567.pdf"
+    render_student_report(make_result(), make_rubric(), path, course="Deep Learning", graded_at="2024-12-20 10:00")
+    data = path.read_bytes()
+    return path, data, PdfReader(io.BytesIO(data))
+
+
+def test_student_report_content(student_pdf):
+    _, _, reader = student_pdf
+    text = pdf_text(reader)
+    for expected in ("401234567", "Sara Ahmadi", "2024-12-05 21:14", "2024-12-20 10:00", "Deep Learning",
+                     "Early submission bonus", "16 Azar", "pending", "could not read", "missing",
+                     "unknown item 'q9.z'", "TA score: 1.5 / 2"):
+        assert expected in text, expected
+    squashed = squash(text)
+    assert squash("7 / 18 (+10 bonus)") in squashed
+    assert squash("3 of 100 entries differ; first at [0,1,2]…") in squashed
+    assert "0.102062" not in text  # show_expected: false
+    assert "[[0, 1, 2, 3" in text and "[90, 91" not in text  # the tensor is cut short
+    assert len(reader.pages) <= 3
+
+
+def test_persian_titles_are_extractable(student_pdf):
+    _, _, reader = student_pdf
+    squashed = squash(pdf_text(reader))
+    for title in (FA_Q1, "تمرین چهارم", "گرادیان ناپدید شونده"):
+        assert squash(title) in squashed, title
+    # a Persian line with a Latin fragment comes out whole and in logical order
+    assert squash(FA_STRIDE) in squashed
+    for part in ("استدلال درست است ولی اشتراک وزن‌ها", "(weight sharing)", "را توضیح ندادید"):
+        assert squash(part) in squashed, part
+    assert squashed.index(squash("(weight sharing)")) > squashed.index(squash(FA_TA_COMMENT.split("(")[0]))
+
+
+def test_hostile_answer_is_text_not_markup(student_pdf):
+    _, data, reader = student_pdf
+    assert squash(HOSTILE) in squash(pdf_text(reader))
+    # nothing was attached or embedded from the hostile <link rel="attachment">
+    assert reader.attachments == {}
+    assert b"/EmbeddedFile" not in data and b"/FileAttachment" not in data and b"/Launch" not in data
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            assert annot.get_object().get("/Subtype") != "/FileAttachment"
+
+
+def test_bundled_fonts_are_embedded(student_pdf):
+    _, _, reader = student_pdf
+    names = set()
+    for page in reader.pages:
+        fonts = page["/Resources"]["/Font"]
+        for ref in fonts.values():
+            font = ref.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font["/BaseFont"]
+            names.add(str(font["/BaseFont"]).split("+", 1)[-1])
+    # our own family names: the fonts came from the @font-face files, not from the system
+    assert {"Report-Sans", "Report-Sans-Bold", "Report-Mono"} <= names
+
+
+def test_renderer_loaded_the_bundled_font_files():
+    renderer = Renderer()
+    requested = set(renderer.fetcher.requested)
+    assert {f.as_uri() for f in font_files()} <= requested
+    assert all(url.startswith(("file:", "data:")) for url in requested)
+
+
+def test_summary_pdf(tmp_path, rubric):
+    results = [make_result(str(400000000 + i), scale_answer=a) for i, a in enumerate(["unchanged", "unchanged", "changes?"])]
+    path = tmp_path / "summary.pdf"
+    render_summary(results, rubric, path, unreadable=[("HW4_T_999.yaml", "not valid YAML: <script>")],
+                   course="Deep Learning", graded_at="2024-12-20")
+    reader = PdfReader(path)
+    text = pdf_text(reader)
+    for expected in ("class summary", "Score distribution", "HW4_T_999.yaml", "not valid YAML: <script>",
+                     "unchanged ×2", "changes? ×1", "3 graded, 1 could not be read"):
+        assert expected in text, expected
+    assert squash(FA_Q1) in squash(text)
+    images = {img.data for page in reader.pages for img in page.images}  # pages share resources
+    assert len(images) == 1 and reader.pages[0].images[0].image.width > 300  # the histogram
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.pdf")}
+
+
+def test_batch_skips_unchanged_reports(tmp_path, rubric):
+    results = [make_result("401000001"), make_result("401000002")]
+    stats = render_reports(results, rubric, tmp_path, graded_at="monday")
+    assert (stats.rendered, stats.skipped) == (2, 0)
+    index = json.loads((tmp_path / batch.INDEX_NAME).read_text())
+    assert set(index["reports"]) == {"401000001.pdf", "401000002.pdf"}
+    before = _mtimes(tmp_path)
+
+    # a new graded-at time alone changes nothing
+    stats = render_reports(results, rubric, tmp_path, graded_at="tuesday")
+    assert (stats.rendered, stats.skipped) == (0, 2)
+    assert _mtimes(tmp_path) == before
+
+    # one student's answer changed: only that report is rendered
+    results[1] = make_result("401000002", params_answer="73856")
+    stats = render_reports(results, rubric, tmp_path, graded_at="tuesday")
+    assert (stats.rendered, stats.skipped) == (1, 1)
+    assert _mtimes(tmp_path)["401000001.pdf"] == before["401000001.pdf"]
+
+    # a deleted PDF is rendered again; force renders everything
+    (tmp_path / "401000001.pdf").unlink()
+    assert render_reports(results, rubric, tmp_path).rendered == 1
+    assert render_reports(results, rubric, tmp_path, force=True).rendered == 2
+    # a damaged index means "render everything", not a crash
+    (tmp_path / batch.INDEX_NAME).write_text("{not json")
+    assert render_reports(results, rubric, tmp_path).rendered == 2
+    assert sorted(os.listdir(tmp_path)) == [batch.INDEX_NAME, "401000001.pdf", "401000002.pdf"]  # no temp files
+
+
+def test_batch_in_a_process_pool(tmp_path, rubric):
+    results = [make_result(f"40200000{i}") for i in range(4)]
+    stats = render_reports(results, rubric, tmp_path, jobs=2)
+    assert (stats.rendered, stats.skipped) == (4, 0)
+    for result in results:
+        text = PdfReader(tmp_path / f"{result.student_id}.pdf").pages[0].extract_text()
+        assert result.student_id in text
+    assert render_reports(results, rubric, tmp_path, jobs=2).skipped == 4
+
+
+def test_failures_name_the_student_and_file_and_spare_the_others(tmp_path, rubric, monkeypatch):
+    real = Renderer.student_pdf
+
+    def flaky(self, view):
+        if view.student_id == "401000002":
+            raise RuntimeError("layout exploded")
+        return real(self, view)
+
+    get_renderer()  # make sure the instance exists before patching its class
+    monkeypatch.setattr(Renderer, "student_pdf", flaky)
+    results = [make_result("401000001"), make_result("401000002")]
+    with pytest.raises(ReportError) as caught:
+        render_reports(results, rubric, tmp_path)
+    message = str(caught.value)
+    assert "1 of 2 reports failed" in message
+    assert "student 401000002" in message and str(tmp_path / "401000002.pdf") in message
+    assert "RuntimeError: layout exploded" in message
+    assert sorted(p.name for p in tmp_path.glob("*.pdf")) == ["401000001.pdf"]
+    index = json.loads((tmp_path / batch.INDEX_NAME).read_text())["reports"]
+    assert list(index) == ["401000001.pdf"]
+
+    with pytest.raises(ReportError, match=r"student 401000002 \(.*x\.pdf\)"):
+        render_student_report(results[1], rubric, tmp_path / "x.pdf")
+
+
+def test_duplicate_student_ids_are_refused(tmp_path, rubric):
+    with pytest.raises(ReportError, match="two results for student 401000001"):
+        render_reports([make_result("401000001"), make_result("401000001")], rubric, tmp_path)
