@@ -1,0 +1,136 @@
+"""`grade manual export|import` (TA scores for free-text items) and `grade ledger import|show`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+OUT_OPTION = click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True,
+    help="The grading output folder; the gradebook is <out>/gradebook.sqlite unless --db is given.",
+)
+DB_OPTION = click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Gradebook file (default: <out>/gradebook.sqlite).")
+HOMEWORK_OPTION = click.option("--homework", default=None, help="Homework id, e.g. hw4 (default: the one in the gradebook or the sheet).")
+PART_OPTION = click.option("--part", type=click.Choice(["theory", "practical"]), default=None, help="Part (default: the latest run's).")
+
+
+def open_existing(out_dir: Path, db: Path | None):  # type: ignore[no-untyped-def]
+    """The gradebook to read or update; never creates an empty one by mistake."""
+    from grader.gradebook import Gradebook, GradebookError, default_db
+
+    path = db or default_db(out_dir)
+    if not path.exists():
+        raise GradebookError(f"{path}: no gradebook here; grade the submissions first (or pass --db / --out)")
+    return Gradebook.open(path)
+
+
+@click.group("manual")
+def manual_group() -> None:
+    """Manual grading of free-text items: export a sheet for the TAs, import their scores.
+
+    \b
+    grade manual export                     out/manual-hw4-theory.csv from the latest run
+    grade manual import manual-hw4-theory.csv   check every row, then merge the scores
+    grade submissions/                      re-grade: the scores flow into results and reports
+    """
+
+
+@manual_group.command("export")
+@OUT_OPTION
+@DB_OPTION
+@HOMEWORK_OPTION
+@PART_OPTION
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Sheet file (default: <out>/manual-<homework>-<part>.csv).")
+def manual_export_cmd(out_dir: Path, db: Path | None, homework: str | None, part: str | None, output: Path | None) -> None:
+    """Write the grading sheet: one row per student × manual item, with the student's text.
+
+    CSV in UTF-8 with a BOM (Excel shows Persian). Fill in `score` (and `comment`); scores already
+    in the gradebook are pre-filled.
+    """
+    from grader.manual import pick_run, write_sheet
+
+    with open_existing(out_dir, db) as book:
+        run = pick_run(book, homework, part)
+        path = output or out_dir / f"manual-{run.homework}-{run.part}.csv"
+        run, rows = write_sheet(book, path, homework=run.homework, part=run.part)
+    click.echo(f"wrote {path}: {rows} rows (students × manual items) from run {run.id} of {run.homework} {run.part}")
+
+
+@manual_group.command("import")
+@click.argument("sheet", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@OUT_OPTION
+@DB_OPTION
+@HOMEWORK_OPTION
+@PART_OPTION
+@click.option("--grader", "grader_name", default=None, help="TA name stored with the changed scores (default: the sheet's grader column, else $USER).")
+@click.option("--dry-run", is_flag=True, help="Check the sheet and show the changes; store nothing.")
+def manual_import_cmd(sheet: Path, out_dir: Path, db: Path | None, homework: str | None, part: str | None, grader_name: str | None, dry_run: bool) -> None:
+    """Check every row of SHEET and merge its scores into the gradebook (all rows or none).
+
+    A blank score leaves the stored score alone. Changed scores are listed as old → new.
+    Re-grade afterwards to put the scores into the results, CSV and reports.
+    """
+    from grader.manual import describe_change, import_sheet
+
+    with open_existing(out_dir, db) as book:
+        plan, changes = import_sheet(
+            sheet, book, homework=homework, part=part, grader=grader_name, default_grader=os.environ.get("USER", ""), dry_run=dry_run
+        )
+    changed = [c for c in changes if c.changed]
+    for change in changed:
+        click.echo(describe_change(change))
+    verb = "would change" if dry_run else "changed"
+    click.echo(
+        f"{plan.run.homework} {plan.run.part}: {len(changed)} score(s) {verb}, {len(changes) - len(changed)} unchanged, "
+        f"{plan.blank} row(s) without a score"
+    )
+    if dry_run:
+        click.echo("dry run: nothing was stored")
+    elif changed:
+        click.echo("re-grade (grade <folder>) to apply the scores to the results, grades.csv and reports")
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """The late-day ledger: days each student used per homework part (for the term allowance)."""
+
+
+@ledger_group.command("import")
+@click.argument("csv_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@OUT_OPTION
+@DB_OPTION
+def ledger_import_cmd(csv_file: Path, out_dir: Path, db: Path | None) -> None:
+    """Record late days used on homeworks graded elsewhere (CSV: student_id, homework, part, late_days).
+
+    A later grading run of the same homework part replaces these rows with what it computes.
+    """
+    from grader.gradebook import Gradebook, default_db
+    from grader.policy import read_ledger_csv
+
+    entries = read_ledger_csv(csv_file)
+    with Gradebook.open(db or default_db(out_dir)) as book:
+        book.import_ledger(entries)
+    click.echo(f"recorded {len(entries)} ledger row(s) from {csv_file}")
+
+
+@ledger_group.command("show")
+@click.argument("student_id", required=False)
+@OUT_OPTION
+@DB_OPTION
+def ledger_show_cmd(student_id: str | None, out_dir: Path, db: Path | None) -> None:
+    """List the late days used, per student and homework part."""
+    with open_existing(out_dir, db) as book:
+        ledger = book.ledger()
+    for student in sorted(ledger):
+        if student_id and student != student_id:
+            continue
+        entries = [e for e in ledger[student] if e.days]
+        if not entries:
+            continue
+        used = ", ".join(f"{e.homework} {e.part}: {e.days}" + (" (imported)" if e.source == "import" else "") for e in entries)
+        click.echo(f"{student}: {sum(e.days for e in entries)} day(s) — {used}")
+
+
+COMMANDS = [manual_group, ledger_group]
