@@ -1,23 +1,42 @@
-"""The main job as a library call: grade a folder and write every output into one folder."""
+"""The main job as a library call: grade a folder and write every output into one folder.
+
+Order of work (nothing is written before step 5, and nothing at all in a dry run):
+
+1. grade every answer file (`grade_batch`);
+2. merge the TAs' manual scores from the gradebook into the manual items;
+3. apply the course policy (submission times from the manifest or the files' modification times,
+   late days already used from the gradebook's ledger);
+4. compute the diff against the previous run of this homework part and hand it to `on_diff`;
+5. write results/*.json, grades.csv, errors.json, record the run in the gradebook (one
+   transaction), write run.json, then render the PDF reports.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.engine import BatchResult, grade_batch
 from grader.output import atomic_write, dumps, write_grades_csv, write_results
 from grader.rubric import Rubric
 
+MANIFEST_NAME = "manifest.csv"
+
 
 @dataclass
 class RunOutcome:
-    batch: BatchResult
+    batch: BatchResult  # results with manual scores and the policy applied
     out_dir: Path
     written: list[Path] = field(default_factory=list)
     report_note: str = ""
+    diff: object | None = None  # grader.gradebook.RunDiff
+    notes: list[str] = field(default_factory=list)  # run-level remarks (no manifest, unapplied scores...)
+    run_id: int | None = None  # the gradebook's run id (None in a dry run)
+    db_path: Path | None = None
+    dry_run: bool = False
 
 
 def write_errors(batch: BatchResult, out_dir: Path) -> Path:
@@ -31,6 +50,19 @@ def write_errors(batch: BatchResult, out_dir: Path) -> Path:
     return path
 
 
+def _sha256(path: Path | None) -> str | None:
+    return None if path is None else hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _grader_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("hwgrader")
+    except Exception:  # noqa: BLE001 - not installed as a distribution
+        return "unknown"
+
+
 def run_grading(
     folder: Path,
     *,
@@ -39,28 +71,149 @@ def run_grading(
     jobs: int = 1,
     pdf: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    manifest: Path | None = None,
+    db: Path | None = None,
+    dry_run: bool = False,
+    course: object | None = None,
+    on_diff: Callable[[object], None] | None = None,
 ) -> RunOutcome:
+    """Grade `folder` and write everything into `out_dir` (nothing at all when `dry_run`).
+
+    `manifest`: the submission-time CSV (default `<folder>/manifest.csv` if it exists; without
+    one the files' modification times are used, with a warning on each result). `db`: the
+    gradebook (default `<out_dir>/gradebook.sqlite`). `course`: a loaded `grader.course.Course`
+    (default: the rubric's `course:` file; a rubric without one gets no policy). `on_diff` is
+    called with the `RunDiff` against the previous run before anything is written.
+    """
+    from grader.course import Course, load_course_for
+    from grader.gradebook import Gradebook, default_db, diff_runs, merge_manual, snapshot_from_json, snapshot_of
+    from grader.keys import reference_fingerprint
+    from grader.policy import apply_batch, read_manifest
+
+    from grader.gradebook import utc_now
+
+    started = utc_now()
+    folder = Path(folder)
+    out_dir = Path(out_dir)
+    course_obj: Course | None = course if course is not None else load_course_for(rubric)  # type: ignore[assignment]
+    if manifest is None and (folder / MANIFEST_NAME).is_file():
+        manifest = folder / MANIFEST_NAME
+    # fail on a broken manifest before the (slow) grading
+    times = read_manifest(manifest, course=course_obj, part=rubric.part) if manifest is not None and course_obj is not None else None
+
     batch = grade_batch(folder, rubric=rubric, jobs=jobs, progress=progress)
-    outcome = RunOutcome(batch=batch, out_dir=out_dir)
-    outcome.written += write_results(batch.results, out_dir)
-    outcome.written.append(write_grades_csv(batch.results, rubric, out_dir))
-    outcome.written.append(write_errors(batch, out_dir))
+    db_path = Path(db) if db is not None else default_db(out_dir)
+    book = Gradebook.snapshot(db_path) if dry_run else Gradebook.open(db_path)
+    try:
+        notes: list[str] = []
+        results, manual_notes = merge_manual(batch.results, book.manual_scores(rubric.homework, rubric.part))
+        notes += manual_notes
+        ledger_entries = []
+        if course_obj is None:
+            notes.append("the rubric names no course file: no submission policy applied (no bonus, late days or penalties)")
+        else:
+            if times is None:
+                notes.append(
+                    f"no manifest ({folder / MANIFEST_NAME} not found, --manifest not given): submission times are the files' "
+                    "modification times, which may be the download time; every result carries a warning"
+                )
+            results, ledger_entries = apply_batch(
+                results, course=course_obj, part=rubric.part, manifest=times, ledger=book.ledger(), manifest_name=str(manifest or "")
+            )
+        batch = replace(batch, results=tuple(results), notes=batch.notes + tuple(notes))
+
+        previous = book.latest_run(rubric.homework, rubric.part)
+        old = None
+        label = None
+        if previous is not None:
+            old = {sid: snapshot_from_json(data) for sid, data in book.run_results(previous.id).items()}
+            label = f"run {previous.id} ({previous.finished_at})"
+        elif (out_dir / "results").is_dir():
+            old = _results_folder(out_dir / "results", rubric.homework)
+            label = f"{out_dir / 'results'} (a run not in the gradebook)" if old else None
+            old = old or None
+        diff = diff_runs(old, {r.student_id: snapshot_of(r) for r in batch.results}, previous=label)
+        rubric_sha = _sha256(Path(rubric.path)) if rubric.path else ""
+        reference_sha = reference_fingerprint(rubric)
+        if previous is not None:
+            if previous.rubric_sha256 != rubric_sha:
+                diff.notes.append(f"the rubric changed since run {previous.id}")
+            if previous.reference_sha256 != reference_sha:
+                diff.notes.append(f"the reference code changed since run {previous.id}")
+        outcome = RunOutcome(batch=batch, out_dir=out_dir, diff=diff, notes=notes, db_path=db_path, dry_run=dry_run)
+        if on_diff is not None:
+            on_diff(diff)
+        if dry_run:
+            return outcome
+
+        outcome.written += write_results(batch.results, out_dir)
+        outcome.written.append(write_grades_csv(batch.results, rubric, out_dir))
+        outcome.written.append(write_errors(batch, out_dir))
+        info = {
+            "homework": rubric.homework,
+            "part": rubric.part,
+            "started_at": started,
+            "rubric_path": str(rubric.path),
+            "rubric_sha256": rubric_sha,
+            "reference_sha256": reference_sha,
+            "course_sha256": _sha256(Path(course_obj.path)) if course_obj is not None and course_obj.path else None,
+            "manifest_sha256": _sha256(manifest) if times is not None else None,
+            "folder": str(folder),
+            "grader_version": _grader_version(),
+            "n_graded": len(batch.results),
+            "n_unreadable": len(batch.errors),
+        }
+        outcome.run_id = book.record_run(info, rubric=rubric, results=batch.results, ledger=ledger_entries)
+        run_json = out_dir / "run.json"
+        atomic_write(
+            run_json,
+            dumps(
+                {
+                    "run_id": outcome.run_id,
+                    **info,
+                    "finished_at": utc_now(),
+                    "gradebook": str(db_path),
+                    "manifest": str(manifest) if times is not None else None,
+                    "notes": notes,
+                    "changes": diff.lines(),
+                }
+            ),
+        )
+        outcome.written.append(run_json)
+    finally:
+        book.close()
     if pdf:
-        outcome.report_note = _render_reports(batch, out_dir, jobs=jobs)
+        outcome.report_note = _render_reports(batch, out_dir, jobs=jobs, course=course_obj.course if course_obj is not None else "")
     return outcome
 
 
-def _render_reports(batch: BatchResult, out_dir: Path, *, jobs: int) -> str:
+def _results_folder(folder: Path, homework: str) -> dict[str, object]:
+    """Snapshots from results/*.json written by a run the gradebook does not know (older versions)."""
+    from grader.gradebook import snapshot_from_json
+
+    out: dict[str, object] = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("homework") == homework:
+                out[str(data["student_id"])] = snapshot_from_json(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
+def _render_reports(batch: BatchResult, out_dir: Path, *, jobs: int, course: str = "") -> str:
     try:
         from grader import report
     except ImportError:  # the report package is optional until installed
         return "PDF reports are not available in this installation"
-    stats = report.render_reports(batch.results, batch.rubric, out_dir / "reports", jobs=jobs)
+    stats = report.render_reports(batch.results, batch.rubric, out_dir / "reports", jobs=jobs, course=course)
     report.render_summary(
         batch.results,
         batch.rubric,
         out_dir / "reports" / "summary.pdf",
         unreadable=[(e.file, e.message) for e in batch.errors],
+        course=course,
     )
     return str(stats)
 

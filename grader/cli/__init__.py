@@ -27,9 +27,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from grader.cli import grade_cmds, key_cmds
+    from grader.cli import export_cmds, grade_cmds, key_cmds, manual_cmds
 
-    for module in (grade_cmds, key_cmds):
+    for module in (grade_cmds, key_cmds, manual_cmds, export_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -22,11 +22,19 @@ STATUS_STYLE = {
 @click.command("run")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--rubric", type=click.Path(path_type=Path, dir_okay=False), help="Rubric YAML (default: found from the file names' prefix, e.g. HW4_ → rubrics/hw4.yaml).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True, help="Output folder: results/<id>.json, grades.csv, errors.json, reports/.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True, help="Output folder: results/<id>.json, grades.csv, errors.json, run.json, reports/, gradebook.sqlite.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores).")
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF reports.")
-def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, no_pdf: bool) -> None:
-    """Grade every answer file in FOLDER and write results, grades.csv and PDF reports."""
+@click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None, help="Submission times, CSV: student_id, part, submitted_at (default: FOLDER/manifest.csv if present, else the files' modification times).")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Gradebook file (default: <out>/gradebook.sqlite).")
+@click.option("--dry-run", is_flag=True, help="Grade and show what changed since the previous run; write nothing (no results, CSV, PDFs or gradebook rows).")
+def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, no_pdf: bool, manifest: Path | None, db: Path | None, dry_run: bool) -> None:
+    """Grade every answer file in FOLDER and write results, grades.csv and PDF reports.
+
+    TA scores from the gradebook (`grade manual import`) are merged in, the course policy (early
+    bonus, late days, late penalty) is applied, and the changes since the previous run are shown
+    before anything is written.
+    """
     from grader.errors import SubmissionError
     from grader.pipeline import run_grading
     from grader.rubric import load_rubric
@@ -39,6 +47,11 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, 
     out = console()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    def show_diff(diff) -> None:  # type: ignore[no-untyped-def]
+        bar.stop()
+        for line in diff.lines():
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console(stderr=True), transient=True) as bar:
         task = bar.add_task("grading", total=None)
         outcome = run_grading(
@@ -46,10 +59,29 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, 
             rubric=rubric_obj,
             out_dir=out_dir,
             jobs=jobs,
-            pdf=not no_pdf,
+            pdf=not no_pdf and not dry_run,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            manifest=manifest,
+            db=db,
+            dry_run=dry_run,
+            on_diff=show_diff,
         )
+    from rich.markup import escape
+
+    for note in outcome.notes:
+        out.print(f"[yellow]note[/yellow] {escape(note)}", highlight=False, soft_wrap=True)
+    early = [r.student_id for r in outcome.batch.results if any(str(a.kind) == "early_bonus" for a in r.adjustments)]
+    if early:
+        out.print(f"early-submission bonus: {len(early)} student(s); reasons in results/*.json and the reports")
+    for r in outcome.batch.results:  # lateness is listed one by one: it is what a TA must check
+        for a in r.adjustments:
+            if str(a.kind) != "early_bonus":
+                out.print(f"{r.student_id} {a.kind} {a.points:+g}: {a.reason}", markup=False, highlight=False, soft_wrap=True)
+    if dry_run:
+        out.print(f"dry run: {len(outcome.batch.results)} graded, nothing written")
+        return
     _print_summary(out, outcome)
+    out.print(f"gradebook: {outcome.db_path} (run {outcome.run_id})")
 
 
 def _print_summary(out, outcome) -> None:  # type: ignore[no-untyped-def]
