@@ -301,7 +301,7 @@ def decide(
             f"{_plural(hours, 'started hour')} × {_fmt(window.percent_per_hour)}% of {basis_text} = −{_fmt(penalty)}"
             + (provisional if window.basis is Basis.EARNED else "")
         )
-        adjustments.append(Adjustment(AdjustmentKind.LATE_PENALTY, -penalty, reason))
+        adjustments.append(Adjustment(AdjustmentKind.LATE_PENALTY, -penalty or 0.0, reason))  # never -0.0
         return PolicyOutcome(tuple(adjustments), allowance)
 
     drawn = allowance if policy.too_late_uses_allowance else 0
@@ -309,7 +309,7 @@ def decide(
         f"{late_by}; {why_short}; more than {_fmt(window.hours)} hours after the allowance ran out: this part scores 0"
         + (f" ({_plural(drawn, 'late day')} still drawn)" if drawn else " (no late days drawn)")
     )
-    adjustment = Adjustment(AdjustmentKind.TOO_LATE, -round(max(earned, 0.0), 4), reason, late_days_used=drawn)
+    adjustment = Adjustment(AdjustmentKind.TOO_LATE, -round(max(earned, 0.0), 4) or 0.0, reason, late_days_used=drawn)
     return PolicyOutcome((adjustment,), drawn)
 
 
