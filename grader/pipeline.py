@@ -18,10 +18,15 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.engine import BatchResult, grade_batch
 from grader.output import atomic_write, dumps, write_grades_csv, write_results
 from grader.rubric import Rubric
+
+if TYPE_CHECKING:
+    from grader.course import Course
+    from grader.gradebook import RunDiff
 
 MANIFEST_NAME = "manifest.csv"
 
@@ -32,7 +37,7 @@ class RunOutcome:
     out_dir: Path
     written: list[Path] = field(default_factory=list)
     report_note: str = ""
-    diff: object | None = None  # grader.gradebook.RunDiff
+    diff: RunDiff | None = None  # what changed since the previous run of this homework part
     notes: list[str] = field(default_factory=list)  # run-level remarks (no manifest, unapplied scores...)
     run_id: int | None = None  # the gradebook's run id (None in a dry run)
     db_path: Path | None = None
@@ -74,8 +79,8 @@ def run_grading(
     manifest: Path | None = None,
     db: Path | None = None,
     dry_run: bool = False,
-    course: object | None = None,
-    on_diff: Callable[[object], None] | None = None,
+    course: Course | None = None,
+    on_diff: Callable[[RunDiff], None] | None = None,
 ) -> RunOutcome:
     """Grade `folder` and write everything into `out_dir` (nothing at all when `dry_run`).
 
@@ -85,17 +90,15 @@ def run_grading(
     (default: the rubric's `course:` file; a rubric without one gets no policy). `on_diff` is
     called with the `RunDiff` against the previous run before anything is written.
     """
-    from grader.course import Course, load_course_for
-    from grader.gradebook import Gradebook, default_db, diff_runs, merge_manual, snapshot_from_json, snapshot_of
+    from grader.course import load_course_for
+    from grader.gradebook import Gradebook, default_db, diff_runs, merge_manual, snapshot_from_json, snapshot_of, utc_now
     from grader.keys import reference_fingerprint
     from grader.policy import apply_batch, read_manifest
-
-    from grader.gradebook import utc_now
 
     started = utc_now()
     folder = Path(folder)
     out_dir = Path(out_dir)
-    course_obj: Course | None = course if course is not None else load_course_for(rubric)  # type: ignore[assignment]
+    course_obj = course if course is not None else load_course_for(rubric)
     if manifest is None and (folder / MANIFEST_NAME).is_file():
         manifest = folder / MANIFEST_NAME
     # fail on a broken manifest before the (slow) grading
@@ -110,7 +113,10 @@ def run_grading(
         notes += manual_notes
         ledger_entries = []
         if course_obj is None:
-            notes.append("the rubric names no course file: no submission policy applied (no bonus, late days or penalties)")
+            notes.append(
+                "the rubric names no course file: no submission policy applied (no bonus, late days or penalties)"
+                + (f"; the manifest {manifest} is not used" if manifest is not None else "")
+            )
         else:
             if times is None:
                 notes.append(

@@ -232,3 +232,10 @@ def test_export_from_the_out_folder_without_a_gradebook(hw: SimpleNamespace, cap
 def test_export_says_when_there_is_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "--out", str(tmp_path)]) == 1
     assert "nothing to export" in capsys.readouterr().err
+
+
+def test_a_rubric_without_a_course_file_gets_no_policy(hw: SimpleNamespace) -> None:
+    hw.rubric.write_text(hw.rubric.read_text(encoding="utf-8").replace("course: course.yaml\n", ""), encoding="utf-8")
+    outcome = grade(hw)
+    assert any("no submission policy applied" in n and "manifest" in n for n in outcome.notes)
+    assert all(r.adjustments == () and r.submitted_at is None for r in outcome.batch.results)

@@ -219,3 +219,17 @@ def test_snapshots_from_json_and_from_results_agree() -> None:
     r = result("1", manual=ManualScore(1.5), adjustments=(Adjustment(AdjustmentKind.LATE_PENALTY, -0.5, "late"),))
     assert snapshot_from_json(json.loads(json.dumps(result_json(r)))) == snapshot_of(r)
     assert gb.default_db(Path("out")) == Path("out/gradebook.sqlite")
+
+
+def test_cli_ledger_import_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from grader.cli import main
+
+    sheet = tmp_path / "late.csv"
+    sheet.write_text("student_id,homework,part,late_days\n401000001,hw1,theory,4\n401000001,hw2,practical,3\n401000002,hw1,theory,0\n", encoding="utf-8")
+    assert main(["ledger", "import", str(sheet), "--out", str(tmp_path / "out")]) == 0
+    assert "recorded 3 ledger row(s)" in capsys.readouterr().out
+    assert main(["ledger", "show", "--db", str(tmp_path / "out" / "gradebook.sqlite")]) == 0
+    assert capsys.readouterr().out == "401000001: 7 day(s) — hw1 theory: 4 (imported), hw2 practical: 3 (imported)\n"
+    sheet.write_text("student_id,homework,part,late_days\n401000001,hw1,lab,x\n", encoding="utf-8")
+    assert main(["ledger", "import", str(sheet), "--out", str(tmp_path / "out")]) == 3
+    assert "row 2: part must be theory or practical" in capsys.readouterr().err

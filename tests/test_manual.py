@@ -252,6 +252,8 @@ def test_cli_export_and_import(hw: SimpleNamespace, tmp_path: Path, capsys: pyte
     assert main(["manual", "export", "--out", str(hw.out)]) == 0
     sheet = hw.out / "manual-hwt-theory.csv"
     assert f"wrote {sheet}: 9 rows" in capsys.readouterr().out
+    assert main(["manual", "export", "--out", str(hw.out)]) == 2  # never overwrite a sheet being filled in
+    assert "exists (a TA may be filling it in)" in capsys.readouterr().err
     rows = sheet_rows(sheet.read_text(encoding="utf-8"))
     rows[1][7] = "9"  # above the maximum
     write_sheet(sheet, rows)

@@ -31,9 +31,9 @@ def manual_group() -> None:
     """Manual grading of free-text items: export a sheet for the TAs, import their scores.
 
     \b
-    grade manual export                     out/manual-hw4-theory.csv from the latest run
-    grade manual import manual-hw4-theory.csv   check every row, then merge the scores
-    grade submissions/                      re-grade: the scores flow into results and reports
+    grade manual export                          out/manual-hw4-theory.csv from the latest run
+    grade manual import out/manual-hw4-theory.csv  check every row, then merge the scores
+    grade submissions/                           re-grade: the scores reach results and reports
     """
 
 
@@ -43,7 +43,8 @@ def manual_group() -> None:
 @HOMEWORK_OPTION
 @PART_OPTION
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Sheet file (default: <out>/manual-<homework>-<part>.csv).")
-def manual_export_cmd(out_dir: Path, db: Path | None, homework: str | None, part: str | None, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite an existing sheet (scores not yet imported from it are lost).")
+def manual_export_cmd(out_dir: Path, db: Path | None, homework: str | None, part: str | None, output: Path | None, force: bool) -> None:
     """Write the grading sheet: one row per student × manual item, with the student's text.
 
     CSV in UTF-8 with a BOM (Excel shows Persian). Fill in `score` (and `comment`); scores already
@@ -54,6 +55,10 @@ def manual_export_cmd(out_dir: Path, db: Path | None, homework: str | None, part
     with open_existing(out_dir, db) as book:
         run = pick_run(book, homework, part)
         path = output or out_dir / f"manual-{run.homework}-{run.part}.csv"
+        if path.exists() and not force:
+            from grader.manual import SheetError
+
+            raise SheetError(f"{path} exists (a TA may be filling it in); import it first, or pass --force or -o OTHER.csv")
         run, rows = write_sheet(book, path, homework=run.homework, part=run.part)
     click.echo(f"wrote {path}: {rows} rows (students × manual items) from run {run.id} of {run.homework} {run.part}")
 
