@@ -54,15 +54,16 @@ def run_time_bounded(fn: Callable[[], T], seconds: float, what: str) -> T:
 
     Uses `signal.setitimer` (main thread only; elsewhere raises `TimeBoundUnavailable` without
     running `fn`). The alarm repeats every 50 ms after the first expiry, in case library code
-    catches the first one. An enclosing alarm (the engine's per-item bound) is kept: ours never
-    outlives it, and it is re-armed with its remaining time afterwards.
+    catches the first one. An enclosing alarm (the engine's per-item bound) is kept: ours takes
+    at most 3/4 of its remaining time, so the caller can still report, and it is re-armed with
+    its remaining time afterwards.
     """
     if not can_bound_time():
         raise TimeBoundUnavailable(what)
     start = time.monotonic()
     outer_delay, outer_interval = signal.getitimer(signal.ITIMER_REAL)
     if outer_delay > 0:
-        seconds = min(seconds, outer_delay)
+        seconds = min(seconds, 0.75 * outer_delay)
 
     def _alarm(signum: int, frame: object) -> None:
         raise _Timeout

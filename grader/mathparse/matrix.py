@@ -275,10 +275,12 @@ def _latex(text: str, begin: re.Match[str], limits: Limits) -> Nested:
                 if row:
                     rows.append((row, row_start, tok.start))
                 row = []
-                row_start = tok.end
+                row_start = -1
             continue
         if tok.kind in (COMMA, SEMI):
             raise AnswerError(f"unexpected '{text[tok.start:tok.end]}' in a LaTeX matrix: separate entries with & and rows with \\\\", text=text, start=tok.start, end=tok.end)
+        if row_start < 0 or (not row and not entry):
+            row_start = tok.start
         entry.append(tok)
     if not rows:
         raise AnswerError("empty matrix", text=text, start=begin.start(), end=end.end())

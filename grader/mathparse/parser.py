@@ -190,6 +190,9 @@ class Parser:
         shown = describe(self.text, tok)
         kind = tok.kind
         if kind == COMMA:
+            depth = sum(1 if t.kind == LP else -1 if t.kind == RP else 0 for t in self.toks[: self.pos])
+            if depth > 0:
+                return self.error("unexpected ',': a single value is expected here, not a list", tok)
             return self.error("unexpected ',': in a single value a comma may only group digits in threes (1,500); the decimal point is '.'", tok)
         if kind == RP:
             return self.error(f"unbalanced {shown}: no matching opening bracket", tok)
@@ -335,7 +338,10 @@ class Parser:
             denominator = self.frac_argument(tok, "denominator")
             self.depth -= 1
             self.count()
-            return Product(((False, numerator), (True, denominator)), span=(tok.start, denominator.span[1]))
+            factors: list[tuple[bool, Node]] = []
+            _add(factors, False, numerator, Product, "factors")
+            factors.append((True, denominator))
+            return Product(tuple(factors), span=(tok.start, denominator.span[1]))
         if kind == EOF:
             prev = self.toks[self.pos - 1] if self.pos else tok
             after = f" after {describe(self.text, prev)}" if self.pos else ""
