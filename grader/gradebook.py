@@ -357,16 +357,23 @@ def merge_manual(results: Sequence[SubmissionResult], scores: Mapping[tuple[str,
 
     used: set[tuple[str, str]] = set()
     out: list[SubmissionResult] = []
+    capped: list[str] = []
     for result in results:
         items = []
         for item in result.items:
             score = scores.get((result.student_id, item.item_id)) if item.manual else None
             if score is not None:
                 used.add((result.student_id, item.item_id))
+                if score.points > item.max_points:  # the rubric lowered the item's points since
+                    capped.append(
+                        f"manual score {score.points:g} for {result.student_id} {item.item_id} is above the item's "
+                        f"{item.max_points:g} points (did the rubric change?); {item.max_points:g} is used"
+                    )
+                    score = replace(score, points=item.max_points)
                 item = replace(item, manual_score=score)
             items.append(item)
         out.append(replace(result, items=tuple(items)))
-    notes = [
+    notes = capped + [
         f"manual score for {student} {item} is not applied: " + ("no such manual item in the rubric" if student in {r.student_id for r in results} else "no graded answer file for this student")
         for (student, item) in sorted(set(scores) - used)
     ]

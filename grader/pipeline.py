@@ -141,11 +141,17 @@ def run_grading(
         diff = diff_runs(old, {r.student_id: snapshot_of(r) for r in batch.results}, previous=label)
         rubric_sha = _sha256(Path(rubric.path)) if rubric.path else ""
         reference_sha = reference_fingerprint(rubric)
+        course_sha = _sha256(Path(course_obj.path)) if course_obj is not None and course_obj.path else None
+        manifest_sha = _sha256(manifest) if times is not None else None
         if previous is not None:
-            if previous.rubric_sha256 != rubric_sha:
-                diff.notes.append(f"the rubric changed since run {previous.id}")
-            if previous.reference_sha256 != reference_sha:
-                diff.notes.append(f"the reference code changed since run {previous.id}")
+            for what, old_sha, new_sha in (
+                ("the rubric", previous.rubric_sha256, rubric_sha),
+                ("the reference code", previous.reference_sha256, reference_sha),
+                ("the course file", previous.course_sha256, course_sha),
+                ("the manifest", previous.manifest_sha256, manifest_sha),
+            ):
+                if old_sha != new_sha:
+                    diff.notes.append(f"{what} changed since run {previous.id}")
         outcome = RunOutcome(batch=batch, out_dir=out_dir, diff=diff, notes=notes, db_path=db_path, dry_run=dry_run)
         if on_diff is not None:
             on_diff(diff)
@@ -162,8 +168,8 @@ def run_grading(
             "rubric_path": str(rubric.path),
             "rubric_sha256": rubric_sha,
             "reference_sha256": reference_sha,
-            "course_sha256": _sha256(Path(course_obj.path)) if course_obj is not None and course_obj.path else None,
-            "manifest_sha256": _sha256(manifest) if times is not None else None,
+            "course_sha256": course_sha,
+            "manifest_sha256": manifest_sha,
             "folder": str(folder),
             "grader_version": _grader_version(),
             "n_graded": len(batch.results),

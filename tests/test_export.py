@@ -239,3 +239,20 @@ def test_a_rubric_without_a_course_file_gets_no_policy(hw: SimpleNamespace) -> N
     outcome = grade(hw)
     assert any("no submission policy applied" in n and "manifest" in n for n in outcome.notes)
     assert all(r.adjustments == () and r.submitted_at is None for r in outcome.batch.results)
+
+
+def test_a_corrected_manifest_shows_in_the_diff(hw: SimpleNamespace) -> None:
+    grade(hw)
+    manifest = hw.subs / "manifest.csv"
+    manifest.write_text(MANIFEST.replace("2024-12-16T10:00:00+03:30", "2024-12-13T10:00:00+03:30"), encoding="utf-8")
+    outcome = grade(hw)
+    lines = outcome.diff.lines()
+    assert lines[1:] == [
+        "  401000002 late_days: 0 → –",
+        "  401000002 late days: 3 → 0",
+        "  401000002 total: 4 → 4",
+        "1 student(s) changed, 2 unchanged",
+        "the manifest changed since run 1",
+    ]
+    with Gradebook.open(hw.db) as book:
+        assert [e.days for e in book.ledger()["401000002"]] == [0]

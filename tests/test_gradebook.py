@@ -185,6 +185,8 @@ def test_merge_manual_puts_scores_on_manual_items_only() -> None:
     assert merged.item("q1.b").manual_score == ManualScore(2.0, "ok")
     assert merged.item("q1.b").status is Status.PARTIAL and merged.total == 4.0
     assert merged.item("q1.a").manual_score is None
+    (capped,), (note, *_) = merge_manual([result("1")], {("1", "q1.b"): ManualScore(4.0)})
+    assert capped.item("q1.b").points == 3.0 and "above the item's 3 points" in note
     assert notes == [
         "manual score for 1 q1.a is not applied: no such manual item in the rubric",
         "manual score for 9 q1.b is not applied: no graded answer file for this student",
