@@ -78,8 +78,7 @@ def expected_number(value: Any, item: Any) -> Real:
     """A reference output as an exact Fraction (ints, Fractions) or a finite float."""
     original = value
     if hasattr(value, "item") and callable(value.item) and not isinstance(value, (int, float)):
-        size = getattr(value, "size", 1)
-        size = size() if callable(size) else size
+        size = value.numel() if callable(getattr(value, "numel", None)) else getattr(value, "size", 1)
         if size != 1:
             raise ReferenceSolutionError(f"{item.id}: expected one number from the reference, got an array of {size}")
         value = value.item()

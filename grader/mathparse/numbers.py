@@ -15,7 +15,7 @@ from grader.errors import AnswerError, LimitExceeded
 from grader.mathparse.evaluate import evaluate
 from grader.mathparse.lexer import EOF, PERCENT, tokenize
 from grader.mathparse.limits import DEFAULT_LIMITS, Limits
-from grader.mathparse.nodes import Node, Num
+from grader.mathparse.nodes import Neg, Node, Num
 from grader.mathparse.parser import parse_tokens, resolve_names
 from grader.mathparse.printer import to_text
 
@@ -33,8 +33,9 @@ class NumberReading:
 
     @property
     def is_literal(self) -> bool:
-        """A bare number (no arithmetic)."""
-        return type(self.node) is Num
+        """A bare number, possibly negative (no arithmetic)."""
+        node = self.node
+        return type(node) is Num or (type(node) is Neg and type(node.operand) is Num)
 
 
 def check_length(text: str, limit: int, what: str = "answer") -> None:

@@ -318,7 +318,7 @@ class Parser:
             self.pos += 1
             arg = self.argument(tok)
             self.count()
-            return Call(tok.value, arg, span=(tok.start, arg.span[1]))  # type: ignore[arg-type]
+            return Call(tok.value, arg, span=(tok.start, self.toks[self.pos - 1].end))  # type: ignore[arg-type]
         if kind == ROOT:
             self.pos += 1
             arg = self.argument(tok)
@@ -341,7 +341,7 @@ class Parser:
             factors: list[tuple[bool, Node]] = []
             _add(factors, False, numerator, Product, "factors")
             factors.append((True, denominator))
-            return Product(tuple(factors), span=(tok.start, denominator.span[1]))
+            return Product(tuple(factors), span=(tok.start, self.toks[self.pos - 1].end))
         if kind == EOF:
             prev = self.toks[self.pos - 1] if self.pos else tok
             after = f" after {describe(self.text, prev)}" if self.pos else ""
@@ -403,7 +403,7 @@ class Parser:
         raise self.error(f"the root index in \\sqrt[n]{{...}} must be a whole number from 2 to {self.limits.max_root}", opener)
 
     def root(self, tok: Token, arg: Node, index: int) -> Node:
-        span = (tok.start, arg.span[1])
+        span = (tok.start, self.toks[self.pos - 1].end)
         if index == 2:
             self.count()
             return Call("sqrt", arg, span=span)
