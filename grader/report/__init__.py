@@ -24,11 +24,15 @@ __all__ = ["ReportPool", "ReportStats", "render_reports", "render_student_report
 def render_student_report(
     result: SubmissionResult, rubric: Rubric, path: Path, *, course: str = "", graded_at: str = ""
 ) -> None:
-    """Render one student's report to `path` (atomically), in this process."""
-    from grader.report.batch import render_view
+    """Render one student's report to `path` (atomically), in this process.
+
+    `graded_at` is shown as given; empty means "now".
+    """
+    from grader.report.batch import now_text, render_view
     from grader.report.view import build_student_view
 
-    render_view(build_student_view(result, rubric, course=course, graded_at=graded_at), Path(path))
+    view = build_student_view(result, rubric, course=course, graded_at=graded_at or now_text())
+    render_view(view, Path(path))
 
 
 def render_reports(
@@ -44,7 +48,8 @@ def render_reports(
     """Render `<out_dir>/<student_id>.pdf` for every result, skipping unchanged ones.
 
     `jobs` > 1 renders in that many worker processes (0: one per CPU); `jobs=1` in-process.
-    `force` re-renders everything. Reports that fail do not stop the others; afterwards one
+    `force` re-renders everything; `graded_at` (empty: now) is not part of the content hash, so
+    a new time alone never re-renders a report. Reports that fail do not stop the others; afterwards one
     `ReportError` lists them all.
     """
     with ReportPool(jobs) as pool:
@@ -61,11 +66,12 @@ def render_summary(
     graded_at: str = "",
 ) -> None:
     """Render the class summary (histogram, per-question/item statistics, unreadable files)."""
+    from grader.report.batch import now_text
     from grader.report.charts import histogram_png, png_data_uri
     from grader.report.render import get_renderer, render_to_file
     from grader.report.view import build_summary_view
 
-    view = build_summary_view(results, rubric, unreadable=unreadable, course=course, graded_at=graded_at)
+    view = build_summary_view(results, rubric, unreadable=unreadable, course=course, graded_at=graded_at or now_text())
 
     def render() -> bytes:
         chart = png_data_uri(histogram_png(view.totals, view.total_max, view.bonus_total_max))

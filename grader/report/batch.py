@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,16 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}")
 @dataclass(frozen=True)
 class ReportStats:
     rendered: int
-    skipped: int
+    skipped: int  # unchanged since the last run
     seconds: float
+
+    def __str__(self) -> str:
+        return f"{self.rendered} report{'s' if self.rendered != 1 else ''} rendered, {self.skipped} unchanged ({self.seconds:.1f} s)"
+
+
+def now_text() -> str:
+    """The default graded-at text: this moment, local time with its zone."""
+    return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def report_name(student_id: str) -> str:
@@ -140,8 +149,10 @@ class ReportPool:
         except OSError as exc:
             raise ReportError(f"cannot create the report folder {out_dir}: {exc.strerror or exc}") from exc
 
+        graded_at = graded_at or now_text()
         salt = fingerprint()
         index = load_index(out_dir)
+        previous = dict(index)
         todo: list[tuple[StudentView, Path, str]] = []
         seen: set[str] = set()
         skipped = 0
@@ -172,7 +183,8 @@ class ReportPool:
             else:
                 self._render_parallel(todo, index, failures)
         finally:
-            save_index(out_dir, index)
+            if index != previous or not (out_dir / INDEX_NAME).is_file():
+                save_index(out_dir, index)
         if failures:
             head = f"{len(failures)} of {len(todo)} report{'s' if len(todo) != 1 else ''} failed"
             raise ReportError(head + "".join(f"\n  - {f}" for f in failures))

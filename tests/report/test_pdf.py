@@ -132,6 +132,7 @@ def test_batch_skips_unchanged_reports(tmp_path, rubric):
     stats = render_reports(results, rubric, tmp_path, graded_at="tuesday")
     assert (stats.rendered, stats.skipped) == (0, 2)
     assert _mtimes(tmp_path) == before
+    assert str(stats).startswith("0 reports rendered, 2 unchanged (")
 
     # one student's answer changed: only that report is rendered
     results[1] = make_result("401000002", params_answer="73856")
