@@ -24,9 +24,10 @@ from typing import Any
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
 from grader.kinds.base import Formula
 from grader.kinds.number import number_text
-from grader.mathparse import DEFAULT_LIMITS, DivisionByZero, DomainError, Node, Num, parse_expression, to_text
+from grader.mathparse import DEFAULT_LIMITS, Const, DivisionByZero, DomainError, Node, Num, Pow, Product, Var, evaluate, parse_expression, to_text
 from grader.mathparse.evaluate import Evaluator
 from grader.mathparse.limits import TimeBoundUnavailable
+from grader.mathparse.nodes import children
 from grader.mathparse.parser import RESERVED_NAMES
 from grader.model import Verdict
 
@@ -219,7 +220,9 @@ def difference_hint(outcome: Outcome, points: Points, item: Any) -> str:
 
 def _value_text(value: Any) -> str:
     if isinstance(value, int):
-        return str(value) if abs(value) < 10**15 else f"{float(value):.6g}"
+        return str(value) if abs(value) < 10**40 else f"{float(value):.6g}"
+    if isinstance(value, Fraction) and value.numerator.bit_length() + value.denominator.bit_length() < 100:
+        return f"{value.numerator}/{value.denominator}"
     return number_text(value)
 
 
@@ -285,6 +288,44 @@ def formula_text(formula: Any) -> str:
 # -- parsing helpers shared with the expressions kind ----------------------------------------
 
 
+def check_constants(node: Node, text: str) -> None:
+    """Evaluate every constant part of a formula once, at parse time, so `9^9^9^9·W`, `W/0` or
+    `W^(2^100)` are unreadable answers with a position, not slow or undecidable comparisons."""
+
+    def scan(n: Node) -> bool:  # True when `n` contains a variable
+        t = type(n)
+        if t is Var:
+            return True
+        if t is Num or t is Const:
+            return False
+        kids = children(n)
+        flags = [scan(k) for k in kids]
+        if not any(flags):
+            return False
+        divisors = {id(f) for divide, f in n.factors if divide} if t is Product else set()  # type: ignore[attr-defined]
+        for kid, has_vars in zip(kids, flags):
+            if not has_vars and (type(kid) is not Const and (type(kid) is not Num or id(kid) in divisors)):
+                value = evaluate(kid, {}, DEFAULT_LIMITS, text=text)
+                if value == 0 and id(kid) in divisors:
+                    raise DivisionByZero("division by zero", text=text, start=kid.span[0], end=kid.span[1])
+        if t is Pow and not flags[1]:
+            exponent = evaluate(n.exponent, {}, DEFAULT_LIMITS, text=text)  # type: ignore[attr-defined]
+            if abs(exponent) > DEFAULT_LIMITS.max_exponent:
+                span = n.exponent.span  # type: ignore[attr-defined]
+                raise LimitExceeded(
+                    f"exponent size: the exponent is beyond the limit of ±{DEFAULT_LIMITS.max_exponent}", text=text, start=span[0], end=span[1]
+                )
+        return True
+
+    if not scan(node):
+        evaluate(node, {}, DEFAULT_LIMITS, text=text)
+
+
+def answer_of(node: Node, text: str) -> ExpressionAnswer:
+    check_constants(node, text)
+    return ExpressionAnswer(node)
+
+
 def parse_one(raw: Any, item: Any) -> ExpressionAnswer:
     if isinstance(raw, bool):
         raise AnswerError(f"expected a formula, got {str(raw).lower()}")
@@ -297,7 +338,7 @@ def parse_one(raw: Any, item: Any) -> ExpressionAnswer:
             raise AnswerError(f"expected a formula, got {raw}")
         return ExpressionAnswer(parse_expression(repr(raw), variables=item.variables))
     if isinstance(raw, str):
-        return ExpressionAnswer(parse_expression(raw, variables=item.variables))
+        return answer_of(parse_expression(raw, variables=item.variables), raw)
     if isinstance(raw, (list, tuple)):
         raise AnswerError(f"expected one formula, got a list of {len(raw)}")
     raise AnswerError(f"expected a formula, got a {type(raw).__name__}")

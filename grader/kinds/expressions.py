@@ -15,7 +15,7 @@ from typing import Any
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
 from grader.kinds.base import Formula
 from grader.kinds.expression import (
-    UNDEFINED, ExpressionAnswer, check_variables, decide, formula_text, key_value, normalize, parse_one, points_for,
+    UNDEFINED, ExpressionAnswer, answer_of, check_variables, decide, formula_text, key_value, normalize, parse_one, points_for,
 )
 from grader.mathparse import DEFAULT_LIMITS, parse_list
 from grader.model import Verdict
@@ -78,7 +78,7 @@ def parse(raw: Any, item: Any) -> ExpressionList:
             raise AnswerError("empty list")
         return ExpressionList(tuple(items))
     if isinstance(raw, str):
-        return ExpressionList(tuple(ExpressionAnswer(node) for node in parse_list(raw, variables=item.variables)))
+        return ExpressionList(tuple(answer_of(node, raw) for node in parse_list(raw, variables=item.variables)))
     return ExpressionList((parse_one(raw, item),))
 
 
