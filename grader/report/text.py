@@ -122,6 +122,15 @@ def _is_rtl_char(c: str) -> bool:
 _SENTENCE_PUNCTUATION = frozenset(".,:;!?")
 
 
+_PERSIAN_PUNCTUATION = frozenset("\u060c\u061b\u061f\u06d4")  # ، ؛ ؟ ۔ (not the number signs ٫ ٬ ٪)
+
+
+def _ends_run(c: str) -> bool:
+    """Persian letters, line breaks and Persian sentence punctuation ("،" between two Latin
+    names) end a left-to-right fragment."""
+    return _is_rtl_char(c) or c == "\n" or c in _PERSIAN_PUNCTUATION
+
+
 def _is_trim_char(c: str) -> bool:
     """Edges of a Latin fragment that belong to the Persian sentence around it: spaces, joiners,
     sentence punctuation and Arabic-script punctuation ("،", "٪"); never digits."""
@@ -194,12 +203,12 @@ def bidi_text(text: str, rtl: bool | None = None) -> Text:
 
     i, n = 0, len(text)
     while i < n:
-        if _is_rtl_char(text[i]) or text[i] == "\n":
+        if _ends_run(text[i]):
             plain.append(text[i])
             i += 1
             continue
         j = i
-        while j < n and not _is_rtl_char(text[j]) and text[j] != "\n":
+        while j < n and not _ends_run(text[j]):
             j += 1
         run = text[i:j]
         start, end = _core(run)

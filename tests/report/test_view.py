@@ -174,6 +174,9 @@ def test_text_helpers():
         ("(۲۲ نمره) به سوالات", []),
         ("درصد کاهش ۸۹٫۷٪ است", []),
         ("مقدار ∂L/∂W روی نمونه", ["∂L/∂W"]),
+        # Persian punctuation separates two Latin names, which are then read right-to-left
+        ("DenseNet، GoogLeNet/Inception و کانولوشن", ["DenseNet", "GoogLeNet/Inception"]),
+        ("اندازه ۲۵۶٫۵×۲ است", ["۲۵۶٫۵×۲"]),
     ],
 )
 def test_latin_and_math_fragments_in_persian(text, isolated):
