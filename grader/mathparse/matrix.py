@@ -296,7 +296,8 @@ def _latex(text: str, begin: re.Match[str], limits: Limits) -> Nested:
 
 def nested_from_raw(raw: Any, *, limits: Limits = DEFAULT_LIMITS) -> Nested:
     """Validate a nested Python list from an answer file: numbers (or number strings) in a
-    rectangular nesting, counted while walking so a huge list fails fast."""
+    rectangular nesting, counted while walking so a huge list fails fast. Ints and floats are
+    kept as given; strings are read like any number answer (exact `Fraction` where possible)."""
     counter = [0]
     value, _shape = _walk(raw, (), 0, counter, limits)
     return value
@@ -325,6 +326,11 @@ def _walk(raw: Any, path: tuple[int, ...], depth: int, counter: list[int], limit
     counter[0] += 1
     if counter[0] > limits.max_elements:
         raise LimitExceeded(f"element count: more than {limits.max_elements:,} entries")
+    t = type(raw)
+    if t is float and math.isfinite(raw):
+        return raw, ()  # kept as the float it is: matrices are compared in floating point
+    if t is int and raw.bit_length() <= 1024:
+        return raw, ()
     return scalar_from_raw(raw, where=_path(path), limits=limits), ()
 
 
