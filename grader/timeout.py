@@ -21,6 +21,13 @@ def _can_alarm() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+REPEAT = 0.05  # after the first alarm, fire again every 50 ms in case code swallowed it
+
+
+class _Expired(BaseException):
+    """Raised by the alarm: a BaseException, so library code's `except Exception` cannot swallow it."""
+
+
 @contextmanager
 def time_limit(seconds: float, what: str = "this answer") -> Iterator[None]:
     if not _can_alarm() or seconds <= 0:
@@ -32,19 +39,31 @@ def time_limit(seconds: float, what: str = "this answer") -> Iterator[None]:
     if outer is not None and outer <= deadline:
         yield  # the enclosing bound fires first
         return
+    armed = True
 
     def _raise(signum: int, frame: object) -> None:
-        raise LimitExceeded(f"took longer than {seconds:g} s to check {what}; the answer was not graded")
+        if armed:  # a late delivery after the block ended is ignored
+            raise _Expired
 
     previous = signal.signal(signal.SIGALRM, _raise)
     _active_deadline.append(deadline)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
     try:
         yield
+    except _Expired:
+        raise LimitExceeded(f"took longer than {seconds:g} s to check {what}; the answer was not graded") from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        # Disarm first, and retry if an alarm lands here: an exception escaping this block
+        # would leave the timer repeating and a stale deadline that disables every later bound.
+        while True:
+            try:
+                armed = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                break
+            except _Expired:
+                continue
         _active_deadline.pop()
         signal.signal(signal.SIGALRM, previous)
         if outer is not None:
             remaining = outer - time.monotonic()
-            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3))
+            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3), REPEAT)
