@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.errors import AnswerError, SubmissionError
+from grader.errors import AnswerError, GraderError, SubmissionError
 from grader.keys import KeyBook
 from grader.kinds import get_kind
 from grader.model import ItemResult, Status, SubmissionResult, Verdict
 from grader.rubric import Item, Rubric, load_rubric
-from grader.submission import Submission, find_answer_files, load_submission
+from grader.submission import Submission, display_name, find_answer_files, load_submission, student_id_from_name, valid_student_id
 from grader.timeout import time_limit
 
 ITEM_SECONDS = 2.0
@@ -38,6 +38,11 @@ def grade_item(item: Item, raw: Any, *, keys: KeyBook | None, student_id: str | 
         verdict = Verdict.missing()
     else:
         read_as: str | None = None
+        if keys is not None and reveal and not item.manual:
+            # Reference code runs outside the student's time bound: a slow key is not their
+            # timeout, and an alarm inside reference code must not look like an author error.
+            for index in range(len(item.rules())):
+                keys.expected(item, index, student_id)
         try:
             with time_limit(ITEM_SECONDS, f"item {item.id}"):
                 parsed = kind.parse(raw, item)
@@ -50,6 +55,14 @@ def grade_item(item: Item, raw: Any, *, keys: KeyBook | None, student_id: str | 
                     verdict = match_rules(item, parsed, read_as, keys=keys, student_id=student_id)
         except AnswerError as exc:
             verdict = Verdict.invalid(exc.describe(), read_as=read_as)
+        except GraderError:
+            raise  # an author error (rubric, reference): stops the run
+        except Exception as exc:  # a bug in a kind must not stop the batch or lose other grades
+            verdict = Verdict.invalid(
+                f"internal error: the grader failed on this answer ({type(exc).__name__}); "
+                "this is a grader bug, not a mistake in the answer: a TA will review it",
+                read_as=read_as,
+            )
     if keys is not None and reveal and item.show_expected and not item.manual:
         expected_text = kind.show(keys.expected(item, 0, student_id), item)
     return ItemResult(
@@ -143,7 +156,7 @@ def grade_file(path: Path, *, rubric: Rubric, keys: KeyBook) -> SubmissionResult
     try:
         submission = load_submission(path, prefix=rubric.file_prefix, item_ids=rubric.item_ids)
     except SubmissionError as exc:
-        return FileError(path.name, str(exc))
+        return FileError(display_name(path.name), str(exc))
     return grade_submission(submission, rubric=rubric, keys=keys)
 
 
@@ -153,11 +166,18 @@ def grade_batch(
     rubric: Rubric,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    roster: Collection[str] | None = None,
 ) -> BatchResult:
-    """Grade every answer file in `folder`; a bad file is listed in `errors`, never raised."""
+    """Grade every answer file in `folder`; a bad file is listed in `errors`, never raised.
+
+    With a `roster` (the course's student ids), a file whose id is not in it is listed in
+    `errors` ("not in the roster") and not graded.
+    """
     start = time.perf_counter()
     files, skipped = find_answer_files(folder, rubric.file_prefix)
     outcomes: list[SubmissionResult | FileError] = []
+    if roster is not None:
+        files, outcomes = _filter_roster(files, roster, rubric.file_prefix)
     jobs = max(1, min(jobs, len(files) or 1))
     if jobs == 1:
         keys = KeyBook(rubric)
@@ -185,9 +205,35 @@ def grade_batch(
     )
 
 
+def _filter_roster(files: Sequence[Path], roster: Collection[str], prefix: str) -> tuple[list[Path], list[SubmissionResult | FileError]]:
+    """Files whose student id is in `roster`, and a FileError for each one that is not.
+
+    Ids compare after stripping spaces; a file name whose id is malformed is left to the loader,
+    which says what is wrong with it.
+    """
+    known = {str(r).strip() for r in roster}
+    kept: list[Path] = []
+    refused: list[SubmissionResult | FileError] = []
+    for path in files:
+        file_id = student_id_from_name(path, prefix)
+        if file_id is not None and valid_student_id(file_id) and file_id not in known:
+            name = display_name(path.name)
+            refused.append(FileError(name, f"{name}: student id {file_id!r} is not in the roster; the file was not graded"))
+        else:
+            kept.append(path)
+    return kept, refused
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:  # removed or replaced while the batch ran
+        return 0.0
+
+
 def _dedupe(results: Sequence[SubmissionResult], files: Sequence[Path]) -> tuple[list[SubmissionResult], list[FileError]]:
     """Two files for one student: the newest file wins; both are reported."""
-    mtimes = {p.name: os.stat(p).st_mtime for p in files}
+    mtimes = {p.name: _mtime(p) for p in files}
     by_id: dict[str, list[SubmissionResult]] = {}
     for result in results:
         by_id.setdefault(result.student_id, []).append(result)
