@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from grader.errors import AnswerError
 from grader.kinds import get_kind
@@ -304,3 +306,40 @@ def test_answer_form(form, raw, outcome, detail):
     verdict = kind.compare(parsed, expected, item)
     assert verdict.status is outcome, verdict.feedback
     assert (verdict.feedback == "") is (outcome is CORRECT) or "symbolically" in verdict.feedback
+
+
+# -- property: any string or YAML value into any kind gives a reading or an AnswerError ---------
+
+_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.lists(st.sampled_from([*"0123456789.,;+-*/^()[]{} WHIJKMNDFx%√²π\\$&=", "۱", "٫", "٬", "−", "×", "·", "\u200c", "\n", "frac", "sqrt", "by", "e5", "array(", "begin{bmatrix}"]), max_size=30).map("".join),
+)
+_YAML = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), _TEXT),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=2),
+    max_leaves=16,
+)
+_PREPARED = {form: get_kind(item.kind).prepare(key, item) for form, (item, key) in FORMS.items()}
+
+
+def _read_and_compare(raw):
+    for form, (item, _key) in FORMS.items():
+        kind = get_kind(item.kind)
+        try:
+            parsed = kind.parse(raw, item)
+        except AnswerError:
+            continue
+        assert isinstance(kind.show(parsed, item), str)
+        assert kind.compare(parsed, _PREPARED[form], item).status in (CORRECT, WRONG)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXT)
+def test_any_string_is_read_or_rejected_cleanly(raw):
+    _read_and_compare(raw)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_YAML)
+def test_any_yaml_value_is_read_or_rejected_cleanly(raw):
+    _read_and_compare(raw)

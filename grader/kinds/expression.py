@@ -177,7 +177,10 @@ def student_value(answer: ExpressionAnswer, points: Points, index: int) -> Any:
 def same(a: Any, b: Any) -> bool:
     if type(a) is not float and type(b) is not float:
         return bool(a == b)
-    return math.isclose(float(a), float(b), rel_tol=_REL, abs_tol=_ABS)
+    try:
+        return math.isclose(float(a), float(b), rel_tol=_REL, abs_tol=_ABS)
+    except OverflowError:  # an exact value beyond any float cannot be close to a float
+        return False
 
 
 @dataclass(frozen=True)
@@ -219,10 +222,20 @@ def difference_hint(outcome: Outcome, points: Points, item: Any) -> str:
 
 
 def _value_text(value: Any) -> str:
+    if isinstance(value, Fraction) and value.denominator == 1:
+        value = value.numerator
     if isinstance(value, int):
-        return str(value) if abs(value) < 10**40 else f"{float(value):.6g}"
-    if isinstance(value, Fraction) and value.numerator.bit_length() + value.denominator.bit_length() < 100:
-        return f"{value.numerator}/{value.denominator}"
+        if abs(value) < 10**40:
+            return str(value)
+        digits = str(abs(value))
+        return f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:6]}e+{len(digits) - 1}"
+    if isinstance(value, Fraction):
+        if value.numerator.bit_length() + value.denominator.bit_length() < 100:
+            return f"{value.numerator}/{value.denominator}"
+        try:
+            return number_text(float(value))
+        except OverflowError:
+            return _value_text(round(value))
     return number_text(value)
 
 

@@ -24,7 +24,7 @@ from grader.errors import AnswerError, LimitExceeded
 from grader.mathparse.evaluate import evaluate
 from grader.mathparse.lexer import AMP, COMMA, EOF, LP, MINUS, NUM, PLUS, ROWSEP, RP, SEMI, Token, tokenize
 from grader.mathparse.limits import DEFAULT_LIMITS, Limits
-from grader.mathparse.numbers import check_length
+from grader.mathparse.numbers import check_length, check_magnitude
 from grader.mathparse.parser import check_brackets, parse_tokens, resolve_names
 
 Number = Fraction | float
@@ -202,7 +202,9 @@ class _Reader:
         end = entry[-1].end
         tokens = resolve_names(self.text, entry + [Token(EOF, None, end, end)], ())
         node = parse_tokens(self.text, tokens, self.limits)
-        return evaluate(node, {}, self.limits, text=self.text)
+        value = evaluate(node, {}, self.limits, text=self.text)
+        check_magnitude(value, self.text, (entry[0].start, end))
+        return value
 
     def finish(self, frame: _Frame, closer: Token) -> tuple[Nested, tuple[int, ...]]:
         """The frame's value and shape; ragged rows are an error at the offending row."""

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from grader.errors import AnswerError, LimitExceeded
 from grader.mathparse.evaluate import evaluate
-from grader.mathparse.lexer import EOF, PERCENT, tokenize
+from grader.mathparse.lexer import EOF, FLOAT_MAX, PERCENT, tokenize
 from grader.mathparse.limits import DEFAULT_LIMITS, Limits
 from grader.mathparse.nodes import Neg, Node, Num
 from grader.mathparse.parser import parse_tokens, resolve_names
@@ -36,6 +36,14 @@ class NumberReading:
         """A bare number, possibly negative (no arithmetic)."""
         node = self.node
         return type(node) is Num or (type(node) is Neg and type(node.operand) is Num)
+
+
+def check_magnitude(value: Fraction | float, text: str, span: tuple[int, int]) -> None:
+    """A final answer must be a finite number within ±1.8e308 (intermediate values may be larger)."""
+    if isinstance(value, float) and not math.isfinite(value):  # pragma: no cover - evaluate guards this
+        raise AnswerError("not a finite number", text=text, start=span[0], end=span[1])
+    if isinstance(value, Fraction) and abs(value) > FLOAT_MAX:
+        raise LimitExceeded("number size: the value is beyond ±1.8e308", text=text, start=span[0], end=span[1])
 
 
 def check_length(text: str, limit: int, what: str = "answer") -> None:
@@ -63,8 +71,7 @@ def parse_number(text: str, *, percent: bool = False, limits: Limits = DEFAULT_L
             raise AnswerError("a percent sign needs a number before it", text=text, start=0, end=len(text))
     node = parse_tokens(text, tokens, limits)
     value = evaluate(node, {}, limits, text=text)
-    if isinstance(value, float) and not math.isfinite(value):  # pragma: no cover - evaluate guards this
-        raise AnswerError("not a finite number", text=text, start=0, end=len(text))
+    check_magnitude(value, text, node.span)
     if has_percent and not percent:
         value = value / 100
     shown = to_text(node) + ("%" if has_percent else "")
