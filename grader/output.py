@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,23 +23,88 @@ from grader.rubric import Rubric
 SCHEMA = "hwgrader.result/1"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp's 0600 hid results from the TA group
+_TEMP = re.compile(r"^\..+\.pid(\d+)\.[^.]+\.tmp$")
+
+
 def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write `data` to `path` so that a reader (or a crash) sees the old file or the new, never half."""
+    """Write `data` to `path` so that a reader (or a crash) sees the old file or the new, never half.
+
+    The temp file is `.<name>.pid<PID>.<random>.tmp` in the same folder; one left by a killed
+    run is removed by `remove_stale_temps`. Text is UTF-8 with lone surrogates (undecodable
+    file names) replaced, so writing can never fail on encoding.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    payload = data if isinstance(data, bytes) else data.encode("utf-8", "replace")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.pid{os.getpid()}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8", "newline": ""})) as handle:
-            handle.write(data)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
             handle.flush()
+            os.fchmod(handle.fileno(), _FILE_MODE)
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (a power cut after it must not bring the old file back)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Remove temp files of `atomic_write` left in `folder` by processes that no longer run.
+
+    A process killed mid-write leaves its temp file; the target itself is intact (old or new).
+    Temps of live processes (a concurrent writer) are left alone.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP.match(entry.name)
+        if match and entry.is_file(follow_symlinks=False) and not _alive(int(match.group(1))):
+            try:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+            except OSError:
+                pass
+    return removed
 
 
 def _num(value: float) -> float | int:
@@ -94,11 +160,19 @@ def result_json(result: SubmissionResult) -> dict[str, Any]:
     }
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    """Indented UTF-8 JSON; a lone surrogate (only inside a string) becomes its \\uXXXX escape."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    if _LONE_SURROGATE.search(text):
+        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
 
 
 def write_results(results: Iterable[SubmissionResult], out_dir: Path) -> list[Path]:
+    remove_stale_temps(out_dir / "results")
     paths = []
     for result in results:
         path = out_dir / "results" / f"{result.student_id}.json"
@@ -136,5 +210,6 @@ def grades_csv(results: Sequence[SubmissionResult], rubric: Rubric) -> str:
 
 def write_grades_csv(results: Sequence[SubmissionResult], rubric: Rubric, out_dir: Path) -> Path:
     path = out_dir / "grades.csv"
+    remove_stale_temps(out_dir)
     atomic_write(path, grades_csv(results, rubric))
     return path
