@@ -59,6 +59,31 @@ def _total(constructor, *, keep_text: bool = False):  # type: ignore[no-untyped-
 for _tag, _keep in (("int", False), ("float", False), ("bool", False), ("timestamp", True), ("binary", False)):
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _total(_BaseLoader.yaml_constructors[f"tag:yaml.org,2002:{_tag}"], keep_text=_keep))
 
+# Implicit types as in YAML 1.2's core schema, not 1.1's: under 1.1 a student's `no` for a choice
+# was the boolean False (invalid: "got a bool"), `1:2` the integer 62, `0123` the octal 83 and
+# `12:30:00` 45000, all silently. Now only true/false are booleans, only plain decimal (and 0x)
+# integers are integers, and dates stay text; every other scalar reaches the parser as written.
+_CORE_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"}
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _CORE_TAGS]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
 
 @dataclass(frozen=True)
 class Submission:
