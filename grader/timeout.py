@@ -63,7 +63,8 @@ def time_limit(seconds: float, what: str = "this answer") -> Iterator[None]:
             except _Expired:
                 continue
         _active_deadline.pop()
-        signal.signal(signal.SIGALRM, previous)
+        # None: the old handler was installed from C (e.g. by libFuzzer); it cannot be put back
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
         if outer is not None:
             remaining = outer - time.monotonic()
             signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3), REPEAT)
