@@ -7,6 +7,7 @@ rules to give credit and feedback.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -24,6 +25,7 @@ from grader.submission import Submission, display_name, find_answer_files, load_
 from grader.timeout import time_limit
 
 ITEM_SECONDS = 2.0
+SMALL_BATCH = 24
 
 
 def is_blank(raw: Any) -> bool:
@@ -178,7 +180,8 @@ def grade_batch(
     outcomes: list[SubmissionResult | FileError] = []
     if roster is not None:
         files, outcomes = _filter_roster(files, roster, rubric.file_prefix)
-    jobs = max(1, min(jobs, len(files) or 1))
+    # Worker processes cost a second or two to start (torch); small batches are faster in-process.
+    jobs = 1 if len(files) < SMALL_BATCH else max(1, min(jobs, len(files)))
     if jobs == 1:
         keys = KeyBook(rubric)
         keys.warm()
@@ -188,7 +191,9 @@ def grade_batch(
                 progress(done, len(files))
     else:
         KeyBook(rubric).warm()  # fail fast on a broken reference before starting workers
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(rubric.path,)) as pool:
+        # forkserver, not fork: forking a parent that has run torch (its thread pools) deadlocks.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(rubric.path,)) as pool:
             chunk = max(1, len(files) // (jobs * 8))
             for done, outcome in enumerate(pool.map(_grade_path, [str(p) for p in files], chunksize=chunk), 1):
                 outcomes.append(outcome)

@@ -24,6 +24,8 @@ class KeyBook:
     registry: Any = None
     _shared: dict[tuple[str, int], Any] = field(default_factory=dict)
     _instances: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _per_student: dict[tuple[str, int, str], Any] = field(default_factory=dict)
+    _student: str | None = None
 
     def __post_init__(self) -> None:
         if self.registry is None:
@@ -55,7 +57,14 @@ class KeyBook:
             return self._shared[cache_key]
         if student_id is None:
             raise ReferenceSolutionError(f"{item.id}: {rule.ref} needs a student id for its instance")
-        return self._compute(item, rule, self.instance(instance_name, student_id))
+        if student_id != self._student:  # keep one student's keys: a batch grades student by student
+            self._student = student_id
+            self._per_student.clear()
+            self._instances.clear()
+        cache_key = (item.id, index, student_id)
+        if cache_key not in self._per_student:
+            self._per_student[cache_key] = self._compute(item, rule, self.instance(instance_name, student_id))
+        return self._per_student[cache_key]
 
     def _compute(self, item: Item, rule: AnswerRule, instance: dict[str, Any] | None) -> Any:
         kind = get_kind(item.kind)

@@ -191,6 +191,13 @@ def _loc(data: Any, loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
+def _got(err: Any) -> str:
+    value = err.get("input")
+    if err.get("type") == "missing" or isinstance(value, (dict, list)) or value is None:
+        return ""
+    return f", got {value!r}"
+
+
 def load_rubric(path: str | Path) -> Rubric:
     """Load and validate a rubric; raise `RubricError` listing every problem found."""
     path = Path(path)
@@ -209,7 +216,7 @@ def load_rubric(path: str | Path) -> Rubric:
     try:
         rubric = Rubric.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{_loc(data, tuple(err['loc']))}: {err['msg']}" for err in exc.errors()]
+        problems = [f"{_loc(data, tuple(err['loc']))}: {err['msg']}{_got(err)}" for err in exc.errors()]
         raise RubricError(_format(path, problems)) from None
     problems = check_rubric(rubric)
     if problems:

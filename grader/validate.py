@@ -33,6 +33,8 @@ def answer_text(item: Any, expected: Any) -> Any:
     """How a student would write `expected`: the kind's canonical text (a midpoint for a range)."""
     if isinstance(expected, Range):
         return repr((expected.low + expected.high) / 2)
+    if hasattr(expected, "tolist"):  # arrays: the full nested list, as a YAML list in the file
+        return expected.tolist()
     return get_kind(item.kind).show(expected, item)
 
 
@@ -46,7 +48,7 @@ def validate_rubric(rubric: Rubric, *, student_ids: tuple[str, ...] = SAMPLE_IDS
         results = grade_answers(answers, rubric=rubric, keys=keys, student_id=sid)
         earned = sum(r.points for r in results if not r.manual)
         bad = [f"{r.item_id} ({r.status}: {r.verdict.feedback or r.verdict.read_as})" for r in results if not r.manual and r.status is not Status.CORRECT]
-        checks.append(Check(f"reference answers score all {auto_max:g} automatic points (student {sid})", not bad and abs(earned - auto_max) < 1e-9, "; ".join(bad) or f"got {earned:g}"))
+        checks.append(Check(f"reference answers score all {auto_max:g} automatic points (bonus included) (student {sid})", not bad and abs(earned - auto_max) < 1e-9, "; ".join(bad) or f"got {earned:g}"))
         blank = grade_answers({}, rubric=rubric, keys=keys, student_id=sid)
         blank_points = sum(r.points for r in blank)
         not_missing = [r.item_id for r in blank if r.status is not Status.MISSING]
@@ -61,8 +63,14 @@ def validate_rubric(rubric: Rubric, *, student_ids: tuple[str, ...] = SAMPLE_IDS
                 raw = answer_text(item, keys.expected(item, index, sid))
                 result = grade_item(item, raw, keys=keys, student_id=sid)
                 ok = abs(result.verdict.credit - rule.credit) < 1e-9
-                detail = "" if ok else f"answer {raw!r} got credit {result.verdict.credit:g} ({result.status}, matched {result.verdict.matched or 'the key'}), expected {rule.credit:g}"
+                fired = result.verdict.matched or ("the key" if result.status is Status.CORRECT else f"nothing: {result.status}, {result.verdict.feedback}")
+                detail = "" if ok else f"answer {_short(raw)!r} got credit {result.verdict.credit:g} (matched {fired}), expected {rule.credit:g}"
                 if ok and rule.credit < 1 and result.verdict.matched != rule.name:
-                    ok, detail = False, f"matched {result.verdict.matched or 'the key'} instead of this rule"
+                    ok, detail = False, f"answer {_short(raw)!r} matched {fired} instead of this rule"
                 checks.append(Check(f"{item.id} {section}: {rule.name} earns {rule.credit:g} (student {sid})", ok, detail))
     return checks
+
+
+def _short(raw: Any, limit: int = 80) -> str:
+    text = str(raw)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

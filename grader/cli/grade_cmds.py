@@ -84,38 +84,53 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, 
     out.print(f"gradebook: {outcome.db_path} (run {outcome.run_id})")
 
 
+TABLE_ROWS = 60
+
+
 def _print_summary(out, outcome) -> None:  # type: ignore[no-untyped-def]
+    from statistics import mean, median
+
     from rich.table import Table
 
     batch = outcome.batch
     rubric = batch.rubric
-    table = Table(title=f"{rubric.title}: {len(batch.results)} graded", title_justify="left")
-    table.add_column("student")
-    for q in rubric.questions:
-        table.add_column(q.id, justify="right")
-    for col in ("auto", "bonus", "pending", "total", "✓ ~ ✗ ! ∅"):
-        table.add_column(col, justify="right")
-    for r in batch.results:
-        qp = r.question_points()
-        counts = " ".join(str(r.count(s)) for s in _statuses())
-        table.add_row(
-            r.student_id,
-            *[f"{qp.get(q.id, 0):g}" for q in rubric.questions],
-            f"{r.auto_points:g}",
-            f"{r.bonus_points:g}",
-            f"{r.pending_points:g}",
-            f"{r.total:g}",
-            counts,
-        )
-    out.print(table)
-    out.print("[dim]✓ correct  ~ partial  ✗ wrong  ! invalid  ∅ missing; pending = manual points not yet graded[/dim]")
+    results = batch.results
+    title = f"{rubric.title}: {len(results)} graded, {len(batch.errors)} unreadable"
+    if len(results) <= TABLE_ROWS:
+        table = Table(title=title, title_justify="left", pad_edge=False, padding=(0, 1))
+        table.add_column("student", no_wrap=True)
+        wide = out.width >= 110  # per-question columns only where they fit; grades.csv has them all
+        for q in rubric.questions if wide else ():
+            table.add_column(q.id, justify="right", no_wrap=True)
+        for col in ("auto", "manual", "bonus", "adj", "total", "✓/~/✗/!/∅"):
+            table.add_column(col, justify="right", no_wrap=True)
+        for r in results:
+            qp = r.question_points()
+            manual = f"{r.manual_points:g}" + ("+?" if r.pending_points else "")
+            table.add_row(
+                r.student_id,
+                *[f"{qp.get(q.id, 0):g}" for q in (rubric.questions if wide else ())],
+                f"{r.auto_points:g}",
+                manual,
+                f"{r.bonus_points:g}",
+                f"{r.adjustment_points:+g}" if r.adjustment_points else "",
+                f"{r.total:g}",
+                "/".join(str(r.count(s)) for s in _statuses()),
+            )
+        out.print(table)
+        out.print("[dim]✓ correct ~ partial ✗ wrong ! invalid ∅ missing; manual +? = TA grading pending; adj = early bonus / late penalty[/dim]")
+    else:
+        totals = [r.total for r in results]
+        out.print(f"[bold]{title}[/bold]: total mean {mean(totals):.1f}, median {median(totals):.1f}, min {min(totals):g}, max {max(totals):g} (per student: grades.csv)")
     for error in batch.errors:
-        out.print(f"[red]could not grade[/red] {error.file}: {error.message}")
+        out.print(f"[red]could not grade[/red] {error.file}: {error.message}", markup=True, highlight=False)
     for skip in batch.skipped:
         out.print(f"[yellow]skipped[/yellow] {skip.file}: {skip.message}")
-    for r in batch.results:
-        for w in r.warnings:
-            out.print(f"[yellow]warning[/yellow] {r.source}: {w}")
+    warned = [(r.source, w) for r in results for w in r.warnings]
+    for source, w in warned[:20]:
+        out.print(f"[yellow]warning[/yellow] {source}: {w}")
+    if len(warned) > 20:
+        out.print(f"[yellow]… {len(warned) - 20} more warnings[/yellow] (in results/*.json)")
     out.print(f"wrote {outcome.out_dir}/results/*.json, {outcome.out_dir}/grades.csv, {outcome.out_dir}/errors.json" + (f"; reports: {outcome.report_note}" if outcome.report_note else ""))
     out.print(f"graded in {batch.seconds:.2f} s")
 
