@@ -52,7 +52,11 @@ def grade_item(item: Item, raw: Any, *, keys: KeyBook | None, student_id: str | 
                 if item.manual:
                     verdict = Verdict.pending(read_as)
                 elif keys is None or not reveal:
-                    verdict = Verdict(Status.PENDING, 0.0, read_as, "read correctly; correctness is not shown for this item")
+                    problems = getattr(kind, "format_problems", lambda parsed, item: [])(parsed, item)
+                    if problems:
+                        verdict = Verdict.invalid("; ".join(problems), read_as=read_as)
+                    else:
+                        verdict = Verdict(Status.PENDING, 0.0, read_as, "read correctly; correctness is not shown for this item")
                 else:
                     verdict = match_rules(item, parsed, read_as, keys=keys, student_id=student_id)
         except AnswerError as exc:

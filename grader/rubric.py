@@ -86,7 +86,7 @@ class Item(_Strict):
     accept: list[AnswerRule] = Field(default_factory=list)
     mistakes: list[AnswerRule] = Field(default_factory=list)
     # presentation
-    self_check: SelfCheck = SelfCheck.CORRECTNESS
+    self_check: SelfCheck = SelfCheck.FORMAT
     show_expected: bool = True
     example: str | None = None
     notes: str = ""

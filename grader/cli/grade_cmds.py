@@ -189,8 +189,8 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
             problems += 1
             for line in verdict.feedback.splitlines():
                 out.print(f"    {line}", markup=False, highlight=False)
-        elif status is Status.WRONG and verdict.feedback and not verdict.matched:
-            out.print(f"    {verdict.feedback}", markup=False)
+        elif status in (Status.WRONG, Status.PARTIAL):
+            out.print("    does not match the key (feedback comes with the graded report)", markup=False)
         elif status is Status.MISSING:
             problems += 1
     n_auto = len(rubric_obj.auto_items)

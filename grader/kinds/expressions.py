@@ -126,3 +126,10 @@ def compare(parsed: ExpressionList, expected: Any, item: Any) -> Verdict:
     if problems:
         return Verdict.wrong(got, "; ".join(problems))
     return Verdict.correct(got, "; ".join(notes))
+
+
+def format_problems(parsed: ExpressionList, item: Any) -> list[str]:
+    """What the self-check may say without the key: how many formulas the item takes."""
+    if item.length is not None and len(parsed.items) != item.length:
+        return [f"expected {item.length} expression{'s' if item.length != 1 else ''}, got {len(parsed.items)}"]
+    return []

@@ -135,3 +135,10 @@ def compare(parsed: np.ndarray, expected: np.ndarray, item: Any) -> Verdict:
     first = "; first " if len(wrong) > 1 else "; "
     more = "; …" if len(wrong) > _LIST_WRONG else ""
     return Verdict.wrong(got, count + first + "; ".join(parts) + more)
+
+
+def format_problems(parsed: np.ndarray, item: Any) -> list[str]:
+    """What the self-check may say without the key: the declared shape is public."""
+    if item.shape is not None and parsed.shape != tuple(item.shape):
+        return [f"expected shape {_dims(item.shape)}, got {_dims(parsed.shape)}"]
+    return []
