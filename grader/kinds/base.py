@@ -17,6 +17,7 @@ Each kind is a module with:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -75,27 +76,33 @@ class Formula:
         return self(symbols)
 
     def text(self) -> str:
-        result = self.symbolic()
+        """The key as people write it: variables in the rubric's order (W·H·J, not H·J·W)."""
+        import sympy
+
+        # SymPy sorts factors by name; prefixing v00_, v01_, ... makes that the declared order.
+        symbols = {name: sympy.Symbol(f"v{i:02d}_{name}", positive=True) for i, name in enumerate(self.variables)}
+        result = self(symbols)
         if isinstance(result, (tuple, list)):
             return "[" + ", ".join(sympy_text(r) for r in result) + "]"
         return sympy_text(result)
+
+
+_ORDER_PREFIX = re.compile(r"v\d\d_(\w+)")
 
 
 def sympy_text(expr: Any) -> str:
     """Print a trusted SymPy expression in the same style as a student's canonical echo."""
     import sympy
 
-    text = sympy.sstr(sympy.factor(expr) if _factor_is_shorter(expr) else expr, order="grlex")
-    return text.replace("**", "^").replace("*", "·")
-
-
-def _factor_is_shorter(expr: Any) -> bool:
-    import sympy
-
-    try:
-        return len(str(sympy.factor(expr))) < len(str(sympy.expand(expr)))
-    except Exception:  # pragma: no cover - sympy quirks on odd input
-        return False
+    expr = sympy.sympify(expr)  # trusted: reference output (a number or a SymPy expression)
+    candidates = [expr]
+    for transform in (sympy.factor, sympy.expand):
+        try:
+            candidates.append(transform(expr))
+        except Exception:  # pragma: no cover - sympy quirks on odd input
+            pass
+    text = min((sympy.sstr(c) for c in candidates), key=len)
+    return _ORDER_PREFIX.sub(r"\1", text).replace("**", "^").replace("*", "·")
 
 
 def close(a: float | Fraction, b: float | Fraction, rel: float, abs_: float) -> bool:

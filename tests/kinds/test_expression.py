@@ -193,7 +193,7 @@ def test_huge_answers_do_not_hang():
 
 def test_prepare_and_show_expected():
     assert expression.prepare(FC, ITEM) is FC
-    assert expression.show(FC, ITEM) == "H^2·I·J·W^2"
+    assert expression.show(FC, ITEM) == "W^2·H^2·I·J"  # the rubric's variable order
     with pytest.raises(ReferenceSolutionError, match="gives 2 values"):
         expression.prepare(formula(lambda W: (W, W), ["W"]), ITEM)
     with pytest.raises(ReferenceSolutionError, match="failed"):
