@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,6 +81,7 @@ def run_grading(
     dry_run: bool = False,
     course: Course | None = None,
     on_diff: Callable[[RunDiff], None] | None = None,
+    roster: Collection[str] | None = None,
 ) -> RunOutcome:
     """Grade `folder` and write everything into `out_dir` (nothing at all when `dry_run`).
 
@@ -88,7 +89,8 @@ def run_grading(
     one the files' modification times are used, with a warning on each result). `db`: the
     gradebook (default `<out_dir>/gradebook.sqlite`). `course`: a loaded `grader.course.Course`
     (default: the rubric's `course:` file; a rubric without one gets no policy). `on_diff` is
-    called with the `RunDiff` against the previous run before anything is written.
+    called with the `RunDiff` against the previous run before anything is written. `roster`: the
+    enrolled student ids; a file of any other id is listed as unreadable and not graded.
     """
     from grader.course import load_course_for
     from grader.gradebook import Gradebook, default_db, diff_runs, merge_manual, snapshot_from_json, snapshot_of, utc_now
@@ -104,7 +106,7 @@ def run_grading(
     # fail on a broken manifest before the (slow) grading
     times = read_manifest(manifest, course=course_obj, part=rubric.part) if manifest is not None and course_obj is not None else None
 
-    batch = grade_batch(folder, rubric=rubric, jobs=jobs, progress=progress)
+    batch = grade_batch(folder, rubric=rubric, jobs=jobs, progress=progress, roster=roster)
     db_path = Path(db) if db is not None else default_db(out_dir)
     book = Gradebook.snapshot(db_path) if dry_run else Gradebook.open(db_path)
     try:
@@ -232,3 +234,24 @@ def _render_reports(batch: BatchResult, out_dir: Path, *, jobs: int, course: str
 
 def load_json(path: Path) -> object:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_roster(path: Path) -> list[str]:
+    """Student ids, one per line, or a CSV with a `student_id` column; `#` lines are comments."""
+    import csv
+
+    from grader.errors import SubmissionError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SubmissionError(f"{path}: cannot read the roster: {exc}") from None
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if lines and "student_id" in [c.strip() for c in lines[0].split(",")]:
+        ids = [row.get("student_id", "").strip() for row in csv.DictReader(lines)]
+    else:
+        ids = [line.split(",")[0].strip() for line in lines]
+    ids = [i for i in ids if i]
+    if not ids:
+        raise SubmissionError(f"{path}: the roster lists no student ids")
+    return ids

@@ -194,3 +194,17 @@ def test_key_markdown_lists_every_auto_item(hw4, capsys):
     for item in hw4.auto_items:
         assert f"`{item.id}`" in out
     assert "[official key]" in out and "73856" in out
+
+
+@pytest.mark.parametrize("roster_text", ["401234567\n# a comment\n401234568\n", "student_id,name\n401234567,Sara\n401234568,Reza\n"])
+def test_roster_refuses_unknown_ids(tmp_path, roster_text):
+    for sid in (PERFECT, TYPICAL, BROKEN):
+        shutil.copy(SUBMISSIONS / f"HW4_T_{sid}.yaml", tmp_path)
+    roster = tmp_path / "roster.txt"
+    roster.write_text(roster_text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main([str(tmp_path), "--out", str(out), "--no-pdf", "--roster", str(roster)]) == 0
+    assert sorted(p.stem for p in (out / "results").iterdir()) == [PERFECT, TYPICAL]
+    errors = json.loads((out / "errors.json").read_text(encoding="utf-8"))
+    assert [e["file"] for e in errors["unreadable"]] == [f"HW4_T_{BROKEN}.yaml"]
+    assert "not in the roster" in errors["unreadable"][0]["error"]

@@ -28,7 +28,8 @@ STATUS_STYLE = {
 @click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None, help="Submission times, CSV: student_id, part, submitted_at (default: FOLDER/manifest.csv if present, else the files' modification times).")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Gradebook file (default: <out>/gradebook.sqlite).")
 @click.option("--dry-run", is_flag=True, help="Grade and show what changed since the previous run; write nothing (no results, CSV, PDFs or gradebook rows).")
-def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, no_pdf: bool, manifest: Path | None, db: Path | None, dry_run: bool) -> None:
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None, help="Enrolled student ids (one per line, or a CSV with a student_id column); files of other ids are not graded.")
+def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, no_pdf: bool, manifest: Path | None, db: Path | None, dry_run: bool, roster: Path | None) -> None:
     """Grade every answer file in FOLDER and write results, grades.csv and PDF reports.
 
     TA scores from the gradebook (`grade manual import`) are merged in, the course policy (early
@@ -36,9 +37,10 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, 
     before anything is written.
     """
     from grader.errors import SubmissionError
-    from grader.pipeline import run_grading
+    from grader.pipeline import read_roster, run_grading
     from grader.rubric import load_rubric
 
+    roster_ids = read_roster(roster) if roster is not None else None
     if not folder.is_dir():
         raise SubmissionError(f"{folder}: no such folder")
     names = [p.name for p in folder.iterdir()]
@@ -65,6 +67,7 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, 
             db=db,
             dry_run=dry_run,
             on_diff=show_diff,
+            roster=roster_ids,
         )
     from rich.markup import escape
 

@@ -74,7 +74,10 @@ def parse(raw: Any, item: Any) -> IntegerAnswer:
 def show(value: Any, item: Any) -> str:
     if isinstance(value, IntegerAnswer):
         if value.literal:
-            return value.written if value.is_integer else number_text(value.value)
+            if not value.is_integer:
+                return number_text(value.value)
+            # 7.3856e4 is echoed with its value; a plain 73856 (or 73,856) as the number
+            return value.written if value.written == str(value.value) else f"{value.written} = {value.value}"
         sign = "=" if value.is_integer or isinstance(value.value, Fraction) else "≈"
         return f"{value.written} {sign} {number_text(value.value)}"
     if isinstance(value, Range):
