@@ -21,10 +21,9 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jdatetime
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from grader.errors import RubricError
+from grader.rubric import problems_error, read_yaml_mapping
 
 Part = Literal["theory", "practical"]
 PARTS: tuple[str, ...] = ("theory", "practical")
@@ -224,18 +223,7 @@ def _loc(loc: tuple[Any, ...]) -> str:
 def load_course(path: str | Path) -> Course:
     """Load and validate a course file; raise `RubricError` listing every problem, by field."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RubricError(f"{path}: cannot read the course file: {exc.strerror or exc}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RubricError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise RubricError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
-    data = dict(data)
-    data["path"] = str(path)
+    data = read_yaml_mapping(path, what="course file")
     try:
         return Course.model_validate(data)
     except ValidationError as exc:
@@ -244,8 +232,7 @@ def load_course(path: str | Path) -> Course:
             msg = err["msg"].removeprefix("Value error, ")
             loc = _loc(tuple(err["loc"]))
             problems.extend(m if loc == "(top level)" and m.startswith("homeworks.") else f"{loc}: {m}" for m in msg.split("; "))
-        head = f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the course file"
-        raise RubricError(head + "".join(f"\n  - {p}" for p in problems)) from None
+        raise problems_error(path, problems, what="course file") from None
 
 
 def course_path(rubric: Any) -> Path | None:

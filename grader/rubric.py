@@ -198,35 +198,39 @@ def _got(err: Any) -> str:
     return f", got {value!r}"
 
 
-def load_rubric(path: str | Path) -> Rubric:
-    """Load and validate a rubric; raise `RubricError` listing every problem found."""
-    path = Path(path)
+def read_yaml_mapping(path: Path, *, what: str) -> dict[str, Any]:
+    """A trusted YAML file (rubric, course) as a mapping, with `path` added; `RubricError` if not."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise RubricError(f"{path}: cannot read rubric: {exc.strerror or exc}") from exc
+        raise RubricError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RubricError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise RubricError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
-    data = dict(data)
-    data["path"] = str(path)
+    return {**data, "path": str(path)}
+
+
+def problems_error(path: Path, problems: list[str], *, what: str) -> RubricError:
+    head = f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the {what}"
+    return RubricError(head + "".join(f"\n  - {p}" for p in problems))
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Load and validate a rubric; raise `RubricError` listing every problem found."""
+    path = Path(path)
+    data = read_yaml_mapping(path, what="rubric")
     try:
         rubric = Rubric.model_validate(data)
     except ValidationError as exc:
         problems = [f"{_loc(data, tuple(err['loc']))}: {err['msg']}{_got(err)}" for err in exc.errors()]
-        raise RubricError(_format(path, problems)) from None
+        raise problems_error(path, problems, what="rubric") from None
     problems = check_rubric(rubric)
     if problems:
-        raise RubricError(_format(path, problems))
+        raise problems_error(path, problems, what="rubric")
     return rubric
-
-
-def _format(path: Path, problems: list[str]) -> str:
-    head = f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the rubric"
-    return head + "".join(f"\n  - {p}" for p in problems)
 
 
 def check_rubric(rubric: Rubric) -> list[str]:

@@ -136,7 +136,7 @@ def test_unreadable_rubric_files(tmp_path, text, fragment):
 
 
 def test_missing_rubric_file(tmp_path):
-    with pytest.raises(RubricError, match="cannot read rubric"):
+    with pytest.raises(RubricError, match="cannot read the rubric"):
         load_rubric(tmp_path / "nope.yaml")
 
 

@@ -72,3 +72,15 @@ def console(stderr: bool = False) -> Any:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def the_rubric(rubric: Path | None) -> Path:
+    """The rubric given, or the only one found (commands that work on one homework)."""
+    from grader.errors import RubricError
+
+    if rubric is not None:
+        return rubric
+    found = all_rubric_paths()
+    if len(found) != 1:
+        raise RubricError(f"expected one rubric, found {len(found)}; pass --rubric FILE")
+    return found[0]

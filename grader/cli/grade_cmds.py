@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from grader.cli.common import console, find_rubric
+from grader.cli.common import console, find_rubric, the_rubric
 
 STATUS_STYLE = {
     "correct": "green",
@@ -212,8 +212,7 @@ def _short(text: str, limit: int = 300) -> str:
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def template_cmd(student_id: str, rubric: Path | None, output: Path | None, force: bool) -> None:
     """Write a student's answer skeleton: every item, its kind, a format example and their instance."""
-    from grader.cli.common import all_rubric_paths
-    from grader.errors import RubricError, SubmissionError
+    from grader.errors import SubmissionError
     from grader.output import atomic_write
     from grader.rubric import load_rubric
     from grader.submission import valid_student_id
@@ -221,12 +220,7 @@ def template_cmd(student_id: str, rubric: Path | None, output: Path | None, forc
 
     if not valid_student_id(student_id):
         raise SubmissionError(f"student id {student_id!r}: expected 1-64 letters, digits, '-' or '_'")
-    if rubric is None:
-        found = all_rubric_paths()
-        if len(found) != 1:
-            raise RubricError(f"expected one rubric, found {len(found)}; pass --rubric FILE")
-        rubric = found[0]
-    rubric_obj = load_rubric(rubric)
+    rubric_obj = load_rubric(the_rubric(rubric))
     text = render_template(rubric_obj, student_id)
     if output is not None and str(output) == "-":
         click.echo(text, nl=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from grader.cli.common import all_rubric_paths, console
+from grader.cli.common import all_rubric_paths, console, the_rubric
 
 
 @click.command("validate")
@@ -41,16 +41,10 @@ def validate_cmd(rubrics: tuple[Path, ...], verbose: bool) -> None:
 @click.option("--markdown", is_flag=True, help="Write the key documentation as Markdown (docs/key.md).")
 def key_cmd(rubric: Path | None, markdown: bool) -> None:
     """Print every automatic item's key, how it is computed, and where the official key differs."""
-    from grader.errors import RubricError
     from grader.keydoc import key_markdown, key_rows
     from grader.rubric import load_rubric
 
-    if rubric is None:
-        found = all_rubric_paths()
-        if len(found) != 1:
-            raise RubricError(f"expected one rubric, found {len(found)}; pass --rubric FILE")
-        rubric = found[0]
-    rubric_obj = load_rubric(rubric)
+    rubric_obj = load_rubric(the_rubric(rubric))
     if markdown:
         click.echo(key_markdown(rubric_obj), nl=False)
         return
