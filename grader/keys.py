@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,8 @@ class KeyBook:
                     raise
                 except Exception as exc:  # reference code is ours: any failure is an author error
                     raise ReferenceSolutionError(f"{item.id}: reference {rule.ref} failed: {type(exc).__name__}: {exc}") from exc
+                finally:
+                    _single_threaded_torch()
         try:
             return kind.prepare(value, item)
         except ReferenceSolutionError:
@@ -100,6 +103,25 @@ class KeyBook:
             for index, rule in enumerate(item.rules()):
                 if self.needs_instance(rule) is None:
                     self.expected(item, index)
+
+
+_TORCH_TUNED = False
+
+
+def _single_threaded_torch() -> None:
+    """Once torch has been imported (by reference code, lazily), run it on one thread.
+
+    Reference tensors are tiny (at most a few hundred entries): torch's intra-op thread pool
+    costs far more than it saves (measured: 2-9 ms per reference call with 2 threads, 0.1-0.4 ms
+    with one), and batch grading already uses one process per core. Never imports torch itself.
+    """
+    global _TORCH_TUNED
+    if _TORCH_TUNED:
+        return
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "set_num_threads"):
+        torch.set_num_threads(1)
+        _TORCH_TUNED = True
 
 
 def reference_fingerprint(rubric: Rubric) -> str:
