@@ -25,9 +25,9 @@ per-item time bound (2 s): an input that is still running after -hang_seconds (d
 an uninterruptible hang) is saved as `hang-<sha1>` and the process exits with status 3; one
 that takes over 2.5 s is logged as slow.
 
-Seeds: every file in tests/adversarial/files, every answer string in them and in
-tests/adversarial/manifest.yaml, and the raw answers of tests/test_answer_forms.py, each paired
-with a few items; -seed_dir=DIR writes them there (the runner script passes that folder to
+Seeds: every file in tests/adversarial/files, every answer string in them, the minimized
+crashes of tests/adversarial/test_fuzz_regressions.py, and the raw answers of
+tests/test_answer_forms.py, each paired with a few items; -seed_dir=DIR writes them there (the runner script passes that folder to
 libFuzzer as its corpus).
 """
 
@@ -191,6 +191,16 @@ def seed_inputs() -> list[bytes]:
 
         strings += [row[1] for row in ROWS if isinstance(row[1], str)]
     except Exception:  # noqa: BLE001 - the table may move; seeds are a convenience
+        pass
+    try:  # minimized crashes found earlier (regression cases)
+        from tests.adversarial.test_fuzz_regressions import PARSER_CASES
+
+        ids = [i.id for i in _state["items"]]
+        for case in PARSER_CASES:
+            item_id, raw = case.values
+            if isinstance(raw, str) and item_id in ids:
+                seeds.append(encode(ids.index(item_id), 0, raw.encode("utf-8")))
+    except Exception:  # noqa: BLE001
         pass
     n_items = len(_state["items"])
     rng = random.Random(0)
