@@ -44,8 +44,8 @@ class KeyBook:
         return self._instances[cache_key]
 
     def instances_for(self, student_id: str) -> dict[str, dict[str, Any]]:
-        names = sorted({n for item in self.rubric.items for r in item.rules() if (n := self.needs_instance(r))})
-        return {name: self.instance(name, student_id) for name in names}
+        """Every instance the homework registers (a student kit has no rules to say which)."""
+        return {name: self.instance(name, student_id) for name in sorted(self.registry.instances)}
 
     def expected(self, item: Item, index: int, student_id: str | None = None) -> Any:
         """The prepared expected value of `item.rules()[index]` (for `student_id` if per-student)."""

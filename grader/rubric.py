@@ -90,6 +90,7 @@ class Item(_Strict):
     show_expected: bool = True
     example: str | None = None
     notes: str = ""
+    key_digest: str | None = None  # student kits only: a fingerprint of the key (grader/kit.py)
 
     @property
     def question(self) -> str:
@@ -134,6 +135,7 @@ class Rubric(_Strict):
     bonus_total: float = 0.0
     questions: list[Question]
     items: list[Item]
+    kit: bool = False  # a student kit: keys removed, visible formulas kept only as fingerprints
     path: str = ""
 
     @field_validator("items")
@@ -255,11 +257,14 @@ def check_rubric(rubric: Rubric) -> list[str]:
             problems.append(f"{where}.id: question {item.question!r} is not listed under questions")
         if item.points <= 0:
             problems.append(f"{where}.points: expected a positive number, got {item.points}")
-        if item.manual:
+        if item.manual or rubric.kit:
             if item.rules():
-                problems.append(f"{where}: a text item is graded by a TA and takes no key, accept or mistakes")
+                what = "a text item is graded by a TA" if item.manual else "a student kit carries no keys"
+                problems.append(f"{where}: {what} and takes no key, accept or mistakes")
         elif item.key is None:
             problems.append(f"{where}.key: expected a key for a {item.kind} item, got none")
+        if item.key_digest is not None and not rubric.kit:
+            problems.append(f"{where}.key_digest: only student kits carry key digests")
         problems.extend(f"{where}.{p}" for p in get_kind(item.kind).check_spec(item))
         for field_name, rules in (("key", [item.key] if item.key else []), ("accept", item.accept), ("mistakes", item.mistakes)):
             for r_index, rule in enumerate(rules):

@@ -54,6 +54,10 @@ def validate_rubric(rubric: Rubric, *, student_ids: tuple[str, ...] = SAMPLE_IDS
         not_missing = [r.item_id for r in blank if r.status is not Status.MISSING]
         checks.append(Check(f"a blank file scores 0 (student {sid})", blank_points == 0 and not not_missing, f"got {blank_points:g}; not missing: {not_missing}" if not_missing or blank_points else ""))
     for item in rubric.auto_items:
+        if item.example:  # templates show it to every student: it must not be an answer
+            result = grade_item(item, item.example, keys=keys, student_id=student_ids[0])
+            ok = result.status in (Status.WRONG, Status.INVALID) and not result.verdict.matched
+            checks.append(Check(f"{item.id} example {item.example!r} earns nothing", ok, "" if ok else f"the example is {result.status} (matched {result.verdict.matched or 'the key'})"))
         for index, rule in enumerate(item.rules()):
             if index == 0:
                 continue

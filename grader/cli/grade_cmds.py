@@ -161,7 +161,7 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
 
     rubric_obj = load_rubric(find_rubric(rubric, file_names=[file.name]))
     submission = load_submission(file, prefix=rubric_obj.file_prefix, item_ids=rubric_obj.item_ids)
-    visible = any(item.self_check is SelfCheck.CORRECTNESS for item in rubric_obj.auto_items)
+    visible = not rubric_obj.kit and any(item.self_check is SelfCheck.CORRECTNESS for item in rubric_obj.auto_items)
     keys = KeyBook(rubric_obj) if visible else None
     results = grade_answers(
         submission.answers,
@@ -178,6 +178,12 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
     for item, result in zip(rubric_obj.items, results):
         verdict = result.verdict
         status = verdict.status
+        if rubric_obj.kit and status is Status.PENDING and item.key_digest is not None:
+            from grader.kit import digest_verdict
+
+            match = digest_verdict(item, submission.answers.get(item.id))
+            if match is not None:
+                status = Status.CORRECT if match else Status.WRONG
         if status is Status.PENDING and item.manual:
             label = "text, graded by a TA"
         elif status is Status.PENDING:
@@ -197,7 +203,7 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
         elif status is Status.MISSING:
             problems += 1
     n_auto = len(rubric_obj.auto_items)
-    shown = sum(1 for i in rubric_obj.auto_items if i.self_check is SelfCheck.CORRECTNESS)
+    shown = sum(1 for i in rubric_obj.auto_items if i.self_check is SelfCheck.CORRECTNESS and (not rubric_obj.kit or i.key_digest))
     out.print(f"\n{problems} item(s) missing or unreadable. Correctness is shown for {shown} of {n_auto} automatically graded items; the rest are checked only for format.")
 
 
@@ -232,4 +238,19 @@ def template_cmd(student_id: str, rubric: Path | None, output: Path | None, forc
     click.echo(f"wrote {path}")
 
 
-COMMANDS = [run_cmd, check_cmd, template_cmd]
+@click.command("kit")
+@click.option("--rubric", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Rubric (default: the only one found).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder to write the kit into.")
+@click.option("--force", is_flag=True, help="Replace a non-empty folder.")
+def kit_cmd(rubric: Path | None, out_dir: Path, force: bool) -> None:
+    """Write a student self-check kit: the checker and the instance generator, no keys."""
+    from grader.kit import build_kit
+    from grader.rubric import load_rubric
+
+    notes = build_kit(load_rubric(the_rubric(rubric)), out_dir, force=force)
+    for note in notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote the student kit to {out_dir}; students: pip install it, then grade template / grade check")
+
+
+COMMANDS = [run_cmd, check_cmd, template_cmd, kit_cmd]

@@ -76,7 +76,7 @@ class Formula:
         return self(symbols)
 
     def text(self) -> str:
-        """The key as people write it: variables in the rubric's order (W·H·J, not H·J·W)."""
+        """The key as people write it: variables in the rubric's declared order, not sorted by name."""
         import sympy
 
         # SymPy sorts factors by name; prefixing v00_, v01_, ... makes that the declared order.

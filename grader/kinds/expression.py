@@ -31,7 +31,7 @@ from grader.mathparse.nodes import children
 from grader.mathparse.parser import RESERVED_NAMES
 from grader.model import Verdict
 
-EXAMPLE = "W^2*H^2*I*J (also W**2 H**2 I J, (W H)^2 I J, $W^{2}H^{2}IJ$)"
+EXAMPLE = "A^2*B*C (also A**2 B C, (A B)^2 C, $A^{2}BC$)"
 
 N_POINTS = 6  # agreeing points needed
 _WIDE = (7, 10_000)

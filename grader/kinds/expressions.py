@@ -20,7 +20,7 @@ from grader.kinds.expression import (
 from grader.mathparse import DEFAULT_LIMITS, parse_list
 from grader.model import Verdict
 
-EXAMPLE = "[M - D*F + D, N - D*F + D]  (or (M-DF+D) x (N-DF+D))"
+EXAMPLE = "[M - 2*K + 1, N - 2*K + 1]  (or (M-2K+1) x (N-2K+1))"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""An exact integer: `73856`, `73,856`, `73 856`, `۷۳٬۸۵۶`, `7.3856e4`, `28*28*192*32*25`.
+"""An exact integer: `51200`, `51,200`, `51 200`, `۵۱٬۲۰۰`, `5.12e4`, `16*16*200`.
 
-Arithmetic is allowed and evaluated exactly. A value that is not a whole number (`73856.5`,
-`1/3`) is *read* and marked wrong with "expected an integer, got 73856.5" rather than rejected
+Arithmetic is allowed and evaluated exactly. A value that is not a whole number (`51200.5`,
+`1/3`) is *read* and marked wrong with "expected an integer, got 51200.5" rather than rejected
 as unreadable: the student wrote a number, just not the right kind. A `%` sign is unreadable
 here. Comparison is exact; rubric `range: [lo, hi]` rules accept any value inside.
 """
@@ -17,7 +17,7 @@ from grader.kinds.base import Range
 from grader.kinds.number import expected_number, number_text, read_number
 from grader.model import Verdict
 
-EXAMPLE = "73856 (or 73,856, or 3*3*64*128 + 128)"
+EXAMPLE = "51200 (or 51,200, or 16*16*200)"
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def show(value: Any, item: Any) -> str:
         if value.literal:
             if not value.is_integer:
                 return number_text(value.value)
-            # 7.3856e4 is echoed with its value; a plain 73856 (or 73,856) as the number
+            # 5.12e4 is echoed with its value; a plain 51200 (or 51,200) as the number
             return value.written if value.written == str(value.value) else f"{value.written} = {value.value}"
         sign = "=" if value.is_integer or isinstance(value.value, Fraction) else "≈"
         return f"{value.written} {sign} {number_text(value.value)}"

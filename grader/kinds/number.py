@@ -1,11 +1,11 @@
 """A real number compared within a tolerance (`item.tolerance`), or inside a rubric `range`.
 
 Accepted: any number form of `grader.mathparse.parse_number` (thousands separators, Persian
-digits, `7.3856e4`, `1.2×10^5`, `2/192`, `sqrt(2/192)`, `0.9^100`, ...).
+digits, `6.02e4`, `1.2×10^5`, `3/64`, `sqrt(3/64)`, `0.8^50`, ...).
 
-Percent items (`percent: true`): the key is in percent units (89.67 for 89.67%). `89.7%`,
-`89.7 ٪`, `89.7 percent` and a bare `89.7` all read as 89.7%. A bare number with |x| ≤ 1 such as
-`0.897` reads as 89.7% only when the item has `allow_fraction: true`; otherwise it is 0.897%
+Percent items (`percent: true`): the key is in percent units (42.5 for 42.5%). `42.5%`,
+`42.5 ٪`, `42.5 percent` and a bare `42.5` all read as 42.5%. A bare number with |x| ≤ 1 such as
+`0.425` reads as 42.5% only when the item has `allow_fraction: true`; otherwise it is 0.425%
 (and the feedback points out the likely slip). On a non-percent item a `%` sign divides by 100.
 """
 
@@ -22,7 +22,7 @@ from grader.kinds.base import Range, close, format_number
 from grader.mathparse import DEFAULT_LIMITS, parse_number
 from grader.model import Verdict
 
-EXAMPLE = "0.0104 (or 1/96, 1.04e-2, sqrt(2/192))"
+EXAMPLE = "0.0625 (or 1/16, 6.25e-2, sqrt(1/256))"
 
 Real = Fraction | float
 
@@ -40,7 +40,7 @@ class NumberAnswer:
 
 
 def number_text(value: Real | int) -> str:
-    """Exact decimals when short (0.897, 73856, 0.0104166...→6 significant digits), else 6 digits."""
+    """Exact decimals when short (0.425, 51200, 0.0208333...→6 significant digits), else 6 digits."""
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Fraction):

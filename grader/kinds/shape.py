@@ -1,6 +1,6 @@
 """Dimensions: a tuple of positive integers, compared exactly.
 
-Accepted: `16x16`, `16×16`, `16 * 16`, `16 by 16`, `[16, 16]`, `(16,16)`, a YAML list
+Accepted: `32x32`, `32×32`, `32 * 32`, `32 by 32`, `[32, 32]`, `(32,32)`, a YAML list
 `[16, 16]`; a bare `256` is the 1-dimensional shape (256,). An expected plain integer (e.g. a
 rubric alternative that accepts the pixel count) is treated as a 1-tuple.
 """
@@ -15,7 +15,7 @@ from grader.mathparse import DEFAULT_LIMITS, parse_shape
 from grader.mathparse.matrix import scalar_from_raw
 from grader.model import Verdict
 
-EXAMPLE = "16x16 (or [16, 16], 16 by 16)"
+EXAMPLE = "32x32 (or [32, 32], 32 by 32)"
 
 
 def check_spec(item: Any) -> list[str]:

@@ -1,4 +1,4 @@
-"""Lists of formulas (`[a, b]`, `(a, b)`, `a × b`, `a x b`, `a by b`) and shapes (`16x16`).
+"""Lists of formulas (`[a, b]`, `(a, b)`, `a × b`, `a x b`, `a by b`) and shapes (`32x32`).
 
 Separators at the list's own level: `,` and `;` always; `×`/`\\times`, and `x`, `X` or `by` when
 they are not declared variables. In a shape `*`/`·` and a plain space between numbers separate
@@ -32,7 +32,7 @@ def parse_list(text: str, *, variables: Sequence[str], limits: Limits = DEFAULT_
 
 
 def parse_shape(text: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[int, ...]:
-    """Parse dimensions such as `16x16`, `16×16`, `16 * 16`, `[16, 16]`, `16 by 16`, `256`."""
+    """Parse dimensions such as `32x32`, `32×32`, `32 * 32`, `[32, 32]`, `32 by 32`, `1024`."""
     if not isinstance(text, str):
         raise AnswerError(f"expected dimensions as text, got a {type(text).__name__}")
     check_length(text, limits.max_list_chars)

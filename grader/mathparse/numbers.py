@@ -25,7 +25,7 @@ class NumberReading:
     value: Fraction | float  # exact when the answer is exact (a Fraction), else a finite float
     percent: bool  # a % sign (or the word percent) was present
     node: Node
-    text: str  # canonical text of what was written, e.g. "2/192", "1.2·10^5", "89.7%"
+    text: str  # canonical text of what was written, e.g. "3/64", "1.2·10^5", "42.5%"
 
     @property
     def exact(self) -> bool:
@@ -52,7 +52,7 @@ def check_length(text: str, limit: int, what: str = "answer") -> None:
 
 
 def parse_number(text: str, *, percent: bool = False, limits: Limits = DEFAULT_LIMITS) -> NumberReading:
-    """Read `text` as one number (arithmetic allowed: `2/192`, `sqrt(2/192)`, `1.2×10^5`)."""
+    """Read `text` as one number (arithmetic allowed: `3/64`, `sqrt(3/64)`, `1.2×10^5`)."""
     if not isinstance(text, str):
         raise AnswerError(f"expected a number as text, got a {type(text).__name__}")
     check_length(text, limits.max_chars)

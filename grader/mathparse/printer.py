@@ -1,7 +1,7 @@
 """One canonical text for a tree: the "read as" echo shown to students and TAs.
 
 Products with `·`, powers with `^`, `π`, functions as `sqrt(x)`, and only the parentheses the
-structure needs, e.g. `W^2·H^2·I·J`, `(M - D·F + D)·(N - D·F + D)`, `2^3^2`, `(2^3)^2`, `-2^2`,
+structure needs, e.g. `A^2·B·C`, `(M - 2·K)·(N - 2·K)`, `2^3^2`, `(2^3)^2`, `-2^2`,
 `(-2)^2`, `1/(2·W)`. The text re-parses to an equal tree (see tests/test_mathparse.py).
 """
 

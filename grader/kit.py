@@ -1,0 +1,217 @@
+"""The student kit: the same checker, without the keys.
+
+`grade kit --out DIR` writes an installable folder with the grader, the homework's instance
+generator (so templates carry each student's numbers), a rubric with every key, accepted
+alternative, known mistake and note removed, and the course file. Formula items that the rubric
+makes visible (`self_check: correctness`) keep only a *digest*: a SHA-256 over the key's exact
+values at the item's fixed sample points. A student's formula is evaluated at the same points and
+hashed, so the check can say "correct" without the kit containing the formula. Values that are
+not exact rationals cannot be fingerprinted; such answers are reported as unverifiable offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import shutil
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.errors import RubricError
+from grader.rubric import Kind, Rubric, SelfCheck
+
+DIGEST_POINTS = 8
+_FORMULA_KINDS = (Kind.EXPRESSION, Kind.EXPRESSIONS)
+
+
+class NotExact(Exception):
+    """A value at a sample point is a float (or undefined): it cannot be fingerprinted."""
+
+
+def _token(value: Any) -> str:
+    from grader.kinds.expression import TOO_BIG, UNDEFINED
+
+    if isinstance(value, tuple):
+        return "(" + ",".join(_token(v) for v in value) + ")"
+    if value is UNDEFINED or value is TOO_BIG or isinstance(value, float):
+        raise NotExact(repr(value))
+    value = Fraction(value)
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _digest(item: Any, values: list[Any]) -> str:
+    text = item.id + "|" + "|".join(_token(v) for v in values)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def key_digest(item: Any, formula: Any) -> str:
+    """The fingerprint of a key formula (raises `NotExact` if it is not exact at every point)."""
+    from grader.kinds.expression import key_value, points_for
+
+    points = points_for(item)
+    return _digest(item, [key_value(formula, points, i, item) for i in range(DIGEST_POINTS)])
+
+
+def answer_digest(item: Any, parsed: Any) -> str:
+    """The fingerprint of a parsed student answer, comparable with `key_digest`."""
+    from grader.kinds.expression import points_for, student_value
+
+    points = points_for(item)
+    answers = parsed.items if item.kind is Kind.EXPRESSIONS else (parsed,)
+    values = []
+    for index in range(DIGEST_POINTS):
+        row = tuple(student_value(answer, points, index) for answer in answers)
+        values.append(row if item.kind is Kind.EXPRESSIONS else row[0])
+    return _digest(item, values)
+
+
+# --- building a kit ----------------------------------------------------------------------------
+
+_DROP = ("key", "accept", "mistakes", "notes")
+
+
+def kit_rubric(rubric: Rubric, *, reference_module: str) -> tuple[dict[str, Any], list[str]]:
+    """The kit's rubric as data, and notes on visible items that had to become format-only."""
+    from grader.keys import KeyBook
+
+    keys = KeyBook(rubric)
+    data = yaml.safe_load(Path(rubric.path).read_text(encoding="utf-8"))
+    data["kit"] = True
+    data["reference"] = reference_module
+    notes: list[str] = []
+    for raw in data["items"]:
+        item = rubric.item(raw["id"])
+        for name in _DROP:
+            raw.pop(name, None)
+        if item.self_check is not SelfCheck.CORRECTNESS or item.manual:
+            raw.pop("self_check", None)
+            continue
+        if item.kind in _FORMULA_KINDS:
+            try:
+                raw["key_digest"] = key_digest(item, keys.expected(item, 0))
+                continue
+            except NotExact:
+                pass
+        raw["self_check"] = SelfCheck.FORMAT.value
+        notes.append(f"{item.id}: correctness cannot be checked without its key; the kit checks its format only")
+    return data, notes
+
+
+def _instances_module(rubric: Rubric) -> str:
+    """Source of a module that registers only the homework's instance generators."""
+    registry = rubric.registry()
+    modules = {inspect.getmodule(func) for func in registry.instances.values()}
+    if not modules:
+        return f'from reference import Registry\n\nREFERENCES = Registry("{registry.homework}")\n'
+    if len(modules) != 1:
+        raise RubricError(f"{rubric.path}: the instance generators must live in one module to be put in a kit")
+    source = inspect.getsource(modules.pop())
+    anchor = f"from {rubric.reference} import REFERENCES"
+    if anchor not in source:
+        raise RubricError(f"{rubric.path}: the instance module must import REFERENCES with '{anchor}'")
+    return source.replace(anchor, f'from reference import Registry\n\nREFERENCES = Registry("{registry.homework}")')
+
+
+_PYPROJECT = """[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "hwgrader-kit-{homework}"
+version = "{version}"
+description = "Self-check for {title} (no keys inside)"
+requires-python = ">=3.11"
+dependencies = {dependencies}
+
+[project.scripts]
+grade = "grader.cli:run"
+
+[tool.setuptools.packages.find]
+include = ["grader*", "reference", "kit_reference*"]
+
+[tool.setuptools.package-data]
+grader = ["report/templates/*", "report/templates/**/*"]
+kit_reference = ["rubrics/*.yaml"]
+"""
+
+_README = """# Self-check kit: {title}
+
+```bash
+python3 -m venv .venv && .venv/bin/pip install .      # once
+.venv/bin/grade template --student YOUR_ID             # {prefix}YOUR_ID.yaml with your numeric instance
+.venv/bin/grade check {prefix}YOUR_ID.yaml             # how each answer was read, before you submit
+```
+
+This kit contains the grader's own reader and checker, but no answer key: `grade check` reads
+every answer back as the grader understands it and points at anything it cannot read. For the
+items marked as checkable it also says whether the answer is correct (it compares a fingerprint of
+your formula with a fingerprint of the key).
+
+How to write answers (every form is read by the grader's own parser, never executed):
+
+- numbers: `0.125`, `1/8`, `1.25e-1`, `1.2×10^5`, `sqrt(3/64)`, `0.8^50`, Persian digits `۰٫۱۲۵`,
+  thousands separators in groups of three (`51,200`, `51 200`, `۵۱٬۲۰۰`); percentages `42.5%`;
+- formulas in the listed variables: `A^2*B*C`, `A**2 B C`, `(A B)^2 C`, `$A^{{2}}BC$`, `\\frac{{A}}{{2}}`,
+  `\\sqrt{{A}}`, `×`, `·`, `−`, `²`; adjacent single-letter variables multiply (`ABC` = A·B·C);
+- lists of formulas: `[M - 2K + 1, N - 2K + 1]` or `(M-2K+1) x (N-2K+1)`; shapes: `32x32`, `[32, 32]`;
+- matrices and tensors: nested lists `[[1, 0], [0, 1]]`, `[1 0; 0 1]`, LaTeX `bmatrix`, numpy's
+  printed `array([[1., 0.], [0., 1.]])`;
+- choices: the option key in any case, or an alias listed in your template.
+"""
+
+
+def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False) -> list[str]:
+    """Write the kit for `rubric` into `out_dir`; returns notes for the TA."""
+    import importlib.metadata
+
+    import grader
+
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not force:
+            raise RubricError(f"{out_dir} is not empty; pass --force to replace it")
+        shutil.rmtree(out_dir)
+    package_root = Path(grader.__file__).parent
+    reference_module = f"kit_reference.{rubric.homework}"
+    data, notes = kit_rubric(rubric, reference_module=reference_module)
+    shutil.copytree(package_root, out_dir / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    reference_init = Path(inspect.getfile(type(rubric.registry()))).parent / "__init__.py"
+    (out_dir / "reference").mkdir(parents=True)
+    shutil.copy(reference_init, out_dir / "reference" / "__init__.py")
+    (out_dir / "kit_reference").mkdir()
+    (out_dir / "kit_reference" / "__init__.py").write_text('"""Instance generators for student kits (no keys)."""\n', encoding="utf-8")
+    (out_dir / "kit_reference" / f"{rubric.homework}.py").write_text(_instances_module(rubric), encoding="utf-8")
+    rubrics = out_dir / "kit_reference" / "rubrics"  # package data: found wherever the kit is installed
+    rubrics.mkdir()
+    header = f"# Student kit of {Path(rubric.path).name}: keys, accepted alternatives, known mistakes and notes removed.\n"
+    (rubrics / Path(rubric.path).name).write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    if rubric.course:
+        shutil.copy(rubric.source_dir / rubric.course, rubrics / rubric.course)
+    try:
+        requires = importlib.metadata.requires("hwgrader") or []
+    except importlib.metadata.PackageNotFoundError:
+        requires = []
+    runtime = [r for r in requires if "extra ==" not in r and not r.lower().startswith(("torch", "weasyprint", "matplotlib", "pypdf"))]
+    version = importlib.metadata.version("hwgrader") if requires else "0"
+    (out_dir / "pyproject.toml").write_text(
+        _PYPROJECT.format(homework=rubric.homework, version=version, title=rubric.title, dependencies=repr(runtime).replace("'", '"')),
+        encoding="utf-8",
+    )
+    (out_dir / "README.md").write_text(_README.format(title=rubric.title, prefix=rubric.file_prefix), encoding="utf-8")
+    return notes
+
+
+def digest_verdict(item: Any, raw: Any) -> bool | None:
+    """In a kit: does the answer match the key's fingerprint? None when it cannot be told."""
+    from grader.errors import AnswerError
+    from grader.kinds import get_kind
+
+    if item.key_digest is None:
+        return None
+    try:
+        parsed = get_kind(item.kind).parse(raw, item)
+        return answer_digest(item, parsed) == item.key_digest
+    except (AnswerError, NotExact):
+        return None
