@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.files import read_utf8
 from grader.gradebook import Gradebook, RunInfo, ScoreChange
 from grader.model import ManualScore
 
@@ -236,14 +237,7 @@ def import_sheet(
     dry_run: bool = False,
 ) -> tuple[ImportPlan, list[ScoreChange]]:
     """Validate and merge a sheet. With `dry_run`, report the changes without storing them."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SheetError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SheetError(f"{path}: not UTF-8 (bad byte at offset {exc.start}); save the sheet as CSV UTF-8") from None
+    text = read_utf8(path, what="sheet", error=SheetError)
     plan = read_sheet(text, book, homework=homework, part=part, grader=grader, default_grader=default_grader, name=str(path))
     if dry_run:
         current = book.manual_scores(plan.run.homework, plan.run.part)

@@ -241,11 +241,9 @@ def read_roster(path: Path) -> list[str]:
     import csv
 
     from grader.errors import SubmissionError
+    from grader.files import read_utf8
 
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SubmissionError(f"{path}: cannot read the roster: {exc}") from None
+    text = read_utf8(path, what="roster", error=SubmissionError)
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if lines and "student_id" in [c.strip() for c in lines[0].split(",")]:
         ids = [row.get("student_id", "").strip() for row in csv.DictReader(lines)]

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from grader.course import PARTS, Basis, Course, iso, jalali, parse_moment
 from grader.errors import PolicyError
+from grader.files import read_utf8
 from grader.model import Adjustment, AdjustmentKind, SubmissionResult
 
 
@@ -51,14 +52,7 @@ def read_manifest(path: Path, *, course: Course, part: str) -> dict[str, Submiss
     Jalali `1403-09-20 14:30`. Rows for the other part are ignored. Two rows for one student and
     part: the later upload is the submission (the LMS keeps the last upload), with a note.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read the manifest: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PolicyError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
+    text = read_utf8(path, what="manifest", error=PolicyError)
     return parse_manifest(text, course=course, part=part, name=str(path))
 
 
