@@ -3,15 +3,17 @@
 - A static audit: every place in grader/ that writes a file goes through a temp file + rename
   (grader.output.atomic_write, or the report's write_atomic), or is SQLite (transactions).
 - `grade <folder> --no-pdf --out X` on 40 generated answer files (with a manifest, so the
-  policy and the late-day ledger are exercised) is killed with SIGKILL after several delays
-  spread over a run, then re-run to completion: results/*.json, grades.csv and errors.json are
+  policy and the late-day ledger are exercised) is killed with SIGKILL at several moments (a
+  fraction of a run's time, and the instant it starts writing results/, grades.csv,
+  errors.json), then re-run to completion: results/*.json, grades.csv and errors.json are
   byte-identical to an uninterrupted run's, and no temp file is left. (run.json and the
   gradebook hold timestamps and are not compared.)
 - TA scores imported with `grade manual import` survive a re-grade killed at any of those
   moments: the gradebook still has them and the completed re-grade shows them.
+- No process of a killed run (forkserver, workers) outlives it.
 
-HWGRADER_CRASH_DELAYS="0.05,0.3,..." (fractions of an uninterrupted run) overrides the kill
-points for a longer offline run.
+HWGRADER_CRASH_DELAYS="0.05,0.3,..." (fractions of an uninterrupted run; default 0.7) adds
+time-based kill points for a longer offline run.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from tests.adversarial.generate import make_class
 ROOT = Path(__file__).resolve().parents[1]
 COMPARED = ("grades.csv", "errors.json")
 # Fractions of one uninterrupted run at which the re-grade is killed; the write phase is last.
-FRACTIONS = [float(f) for f in os.environ.get("HWGRADER_CRASH_DELAYS", "0.5,0.85,0.95").split(",")]
+FRACTIONS = [float(f) for f in os.environ.get("HWGRADER_CRASH_DELAYS", "0.7").split(",")]
 
 
 # --- the writer audit ------------------------------------------------------------------------
@@ -96,24 +98,60 @@ def test_atomic_write_leaves_the_old_file_or_the_new(tmp_path):
 # --- SIGKILL during a run ----------------------------------------------------------------------
 
 
-def _grade(folder: Path, out: Path, *extra: str, kill_after: float | None = None) -> tuple[int | None, float, str]:
-    """Run `grade run` in a subprocess (own process group: the worker pool dies with it)."""
-    argv = [sys.executable, "-c", "from grader.cli import run; run()", "run", str(folder), "--no-pdf", "--out", str(out), "--jobs", "2", *extra]
+def _written_since(out: Path, what: str, since_ns: int) -> bool:
+    """Has the run started writing `what` (results/, grades.csv, errors.json)? Temps count."""
+    folder = out / "results" if what == "results" else out
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return False
+    for entry in entries:
+        if (what == "results" or what in entry.name) and entry.stat(follow_symlinks=False).st_mtime_ns > since_ns:
+            return True
+    return False
+
+
+def _grade(folder: Path, out: Path, *, jobs: int = 1, kill_after: float | None = None, kill_when: str | None = None) -> tuple[int | None, float, str]:
+    """Run `grade run` in a subprocess (own process group: the worker pool dies with it).
+
+    `kill_after`: SIGKILL after that many seconds; `kill_when`: SIGKILL as soon as the run
+    starts writing results/, grades.csv or errors.json (polled every 2 ms).
+    """
+    argv = [sys.executable, "-c", "from grader.cli import run; run()", "run", str(folder), "--no-pdf", "--out", str(out), "--jobs", str(jobs)]
     start = time.monotonic()
+    since = time.time_ns()
     proc = subprocess.Popen(argv, cwd=str(folder.parent), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     if kill_after is not None:
         try:
             proc.wait(timeout=kill_after)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+    elif kill_when is not None:
+        while proc.poll() is None and time.monotonic() - start < 120:
+            if _written_since(out, kill_when, since):
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+            time.sleep(0.002)
     try:
         output, _ = proc.communicate(timeout=180)
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # nothing of it may outlive the test
-        except ProcessLookupError:
-            pass
+        _no_survivors(proc.pid)
     return proc.returncode, time.monotonic() - start, output.decode("utf-8", "replace")
+
+
+def _no_survivors(pgid: int) -> None:
+    """Every process of the run (the CLI, the forkserver, the workers) is gone: no orphan goes on
+    grading or writing after the CLI died."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        if time.monotonic() > deadline:
+            os.killpg(pgid, signal.SIGKILL)
+            pytest.fail("processes of a killed run outlived it")
+        time.sleep(0.05)
 
 
 def _outputs(out: Path) -> dict[str, bytes]:
@@ -183,36 +221,27 @@ def test_sigkill_at_any_moment_then_rerun_gives_the_same_files(tmp_path):
     assert len([k for k in reference if k.startswith("results/")]) == 34
     assert b'"manual_score"' in reference["results/401100000.json"]
 
-    for fraction in FRACTIONS:  # each: a re-grade killed at `fraction` of a run, then a complete one
-        delay = max(0.05, fraction * seconds)
-        code, _, log = _grade(folder, out, kill_after=delay)
+    # each: a re-grade killed at that moment, then a complete one (a fresh process: another
+    # hash seed, so this also checks that nothing depends on set or dict order)
+    # (the one with --jobs 2 kills the worker pool mid-batch too)
+    kills = [("after", f, 1) for f in FRACTIONS] + [("when", "results", 2), ("when", "grades.csv", 1), ("when", "errors.json", 1)]
+    for how, when, jobs in kills:
+        if how == "after":
+            delay = max(0.05, float(when) * seconds)
+            code, took, log = _grade(folder, out, jobs=jobs, kill_after=delay)
+            moment = f"after {delay:.2f} s of a {seconds:.2f} s run"
+        else:
+            code, took, log = _grade(folder, out, jobs=jobs, kill_when=str(when))
+            moment = f"when it started writing {when} ({took:.2f} s in, --jobs {jobs})"
         killed = code == -signal.SIGKILL
-        assert _manual_scores(out) == stored, f"TA scores changed by a re-grade killed after {delay:.2f} s"
+        left = len(_temps(out))  # temp files the kill left behind (the re-run must clean them)
+        assert _manual_scores(out) == stored, f"TA scores changed by a re-grade killed {moment}"
         code, _, log = _grade(folder, out)
         assert code == 0, log
         got = _outputs(out)
-        assert sorted(got) == sorted(reference), f"killed={killed} after {delay:.2f} s: different files"
+        assert sorted(got) == sorted(reference), f"killed {moment} (killed={killed}): different files"
         for name, data in reference.items():
-            assert got[name] == data, f"{name} differs after a kill at {delay:.2f} s (killed={killed})"
-        assert not _temps(out), f"stray files after a kill at {delay:.2f} s: {_temps(out)}"
+            assert got[name] == data, f"{name} differs after a kill {moment} (killed={killed})"
+        assert not _temps(out), f"stray files after a kill {moment}: {_temps(out)}"
         assert _manual_scores(out) == stored
-        print(f"kill after {delay:.2f} s of a {seconds:.2f} s run (killed: {killed}): outputs identical, TA scores kept")
-
-
-def test_a_run_leaves_no_process_behind(tmp_path):
-    """The worker pool of a killed run dies with its process group (no orphan keeps grading)."""
-    folder = tmp_path / "in"
-    make_class(folder, 30)
-    argv = [sys.executable, "-c", "from grader.cli import run; run()", "run", str(folder), "--no-pdf", "--out", str(tmp_path / "out"), "--jobs", "2"]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(2.0)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    pytest.fail("processes of the killed run are still alive")
+        print(f"killed {moment} (killed: {killed}, {left} temp files left): outputs identical, TA scores kept")
