@@ -26,8 +26,8 @@ from grader.rubric import Item, Rubric
 # How much of a student's text a report shows.
 ANSWER_CHARS = 180  # one read-back answer (numbers, formulas, tensors)
 ANSWER_LINES = 5
-TEXT_ANSWER_CHARS = 320  # free-text (manual) answers: an excerpt, the TA has the full text
-TEXT_ANSWER_LINES = 6
+TEXT_ANSWER_CHARS = 200  # free-text (manual) answers: an excerpt, the TA has the full text
+TEXT_ANSWER_LINES = 3
 FEEDBACK_CHARS = 400
 EXPECTED_CHARS = 180
 COMMENT_CHARS = 1000
