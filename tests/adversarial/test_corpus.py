@@ -100,17 +100,31 @@ def test_corpus_through_grade_batch(corpus_dir, manifest, hw4):
     assert not any(p.exists() for p in PWNED)
 
 
-def test_roster_refuses_files_of_other_ids(corpus_dir, manifest, hw4):
-    from grader.submission import student_id_from_name
+ROSTER_SAMPLE = ["HW4_T_401234567.yaml", "HW4_T_adv_html.yaml", "HW4_T_adv_bomb_laughs.yaml", "HW4_T_...yaml"]
 
-    ids = {student_id_from_name(Path(os.fsdecode(n)), "HW4_T_") for n in os.listdir(os.fsencode(corpus_dir))}
-    roster = sorted(i for i in ids if i and i != NOT_IN_ROSTER and i != "401234567") + [" 401234567 "]
-    batch = grade_batch(corpus_dir, rubric=hw4, jobs=1, roster=roster)
+
+def _roster_folder(corpus_dir: Path, target: Path) -> Path:
+    """A few corpus files and the one whose id is not in the roster (a small batch: fast)."""
+    import shutil
+
+    target.mkdir()
+    for name in ROSTER_SAMPLE + [f"HW4_T_{NOT_IN_ROSTER}.yaml"]:
+        shutil.copy2(corpus_dir / name, target / name)
+    return target
+
+
+def test_roster_refuses_files_of_other_ids(corpus_dir, manifest, hw4, tmp_path):
+    folder = _roster_folder(corpus_dir, tmp_path / "in")
+    roster = ["adv_html", "adv_bomb_laughs", " 401234567 "]  # ids compare after stripping spaces
+    batch = grade_batch(folder, rubric=hw4, jobs=1, roster=roster)
     name = f"HW4_T_{NOT_IN_ROSTER}.yaml"
-    check_batch(batch, manifest, hw4, roster_refused={name})
-    assert NOT_IN_ROSTER not in {r.student_id for r in batch.results}
+    sample = {k: manifest[k] for k in ROSTER_SAMPLE + [name]}
+    check_batch(batch, sample, hw4, roster_refused={name})
+    assert {r.student_id for r in batch.results} == {"401234567", "adv_html"}
     message = {e.file: e.message for e in batch.errors}[name]
     assert message == f"{name}: student id '{NOT_IN_ROSTER}' is not in the roster; the file was not graded"
+    # a malformed id is reported as malformed, not as missing from the roster
+    assert "must be 1-64 letters" in {e.file: e.message for e in batch.errors}["HW4_T_...yaml"]
 
 
 def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -179,14 +193,13 @@ def test_corpus_through_cli(tmp_path, manifest, capsys):
     assert "\x1b[31mANSI" not in stdout  # student text never reaches the terminal as escapes
 
 
-def test_corpus_through_cli_with_a_roster(tmp_path, manifest, capsys):
-    from grader.submission import student_id_from_name
-
-    folder = build_corpus(tmp_path / "in")
-    ids = {student_id_from_name(Path(os.fsdecode(n)), "HW4_T_") for n in os.listdir(os.fsencode(folder))}
-    roster = tmp_path / "roster.txt"
-    roster.write_text("\n".join(sorted(i for i in ids if i and i.isprintable() and i != NOT_IN_ROSTER)) + "\n", encoding="utf-8")
-    _run_cli_on(folder, tmp_path, manifest, capsys, "--roster", str(roster), refused={f"HW4_T_{NOT_IN_ROSTER}.yaml"})
+def test_corpus_through_cli_with_a_roster(corpus_dir, tmp_path, manifest, capsys):
+    folder = _roster_folder(corpus_dir, tmp_path / "in")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\n401234567,A\nadv_html,B\nadv_bomb_laughs,C\n", encoding="utf-8")
+    name = f"HW4_T_{NOT_IN_ROSTER}.yaml"
+    sample = {k: manifest[k] for k in ROSTER_SAMPLE + [name]}
+    _run_cli_on(folder, tmp_path, sample, capsys, "--roster", str(roster), refused={name})
 
 
 @pytest.mark.xfail(strict=True, reason="grade run/check print student-controlled warnings with Rich markup on: student_id '[/red]' raises MarkupError, a traceback and exit 1 (grader/cli/grade_cmds.py); owner: run_cmd")
