@@ -106,8 +106,11 @@ def test_outputs_are_sorted(runs):
     "from the engine's, which differs in the 4th decimal run to run (grader/mathparse/limits.py run_time_bounded); "
     "owner: grader/mathparse",
 )
-def test_a_timed_out_check_reads_the_same_every_run(hw4, hw4_keys):
+def test_a_timed_out_check_reads_the_same_every_run(hw4, hw4_keys, monkeypatch):
+    from grader import engine
     from grader.engine import grade_item
+
+    monkeypatch.setattr(engine, "ITEM_SECONDS", 0.4)  # the same bug, sooner
 
     item = hw4.item("q5.c.receptive_field_pixels")
     feedback = {grade_item(item, "(w+d)^1000", keys=hw4_keys, student_id="1").verdict.feedback for _ in range(2)}
