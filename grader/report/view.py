@@ -26,7 +26,7 @@ from grader.rubric import Item, Rubric
 # How much of a student's text a report shows.
 ANSWER_CHARS = 180  # one read-back answer (numbers, formulas, tensors)
 ANSWER_LINES = 5
-TEXT_ANSWER_CHARS = 200  # free-text (manual) answers: an excerpt, the TA has the full text
+TEXT_ANSWER_CHARS = 100  # free-text (manual) answers: a one-line excerpt, the TA has the full text
 TEXT_ANSWER_LINES = 3
 FEEDBACK_CHARS = 400
 EXPECTED_CHARS = 180
@@ -166,6 +166,7 @@ def _answer(result: ItemResult) -> tuple[Text | None, str]:
         return None, ""
     if result.manual:
         shown = compact(read_as, TEXT_ANSWER_CHARS, TEXT_ANSWER_LINES)
+        return bidi_text(" ".join(shown.text.split())), ""  # one line: line breaks become spaces
     else:
         shown = compact(read_as, ANSWER_CHARS, ANSWER_LINES)
     return bidi_text(shown.text), shown.note
