@@ -106,8 +106,12 @@ def _written_since(out: Path, what: str, since_ns: int) -> bool:
     except OSError:
         return False
     for entry in entries:
-        if (what == "results" or what in entry.name) and entry.stat(follow_symlinks=False).st_mtime_ns > since_ns:
-            return True
+        if what == "results" or what in entry.name:
+            try:
+                if entry.stat(follow_symlinks=False).st_mtime_ns > since_ns:
+                    return True
+            except FileNotFoundError:  # a temp file renamed away in between: writing has started
+                return True
     return False
 
 
