@@ -294,3 +294,49 @@ def test_html_reaches_the_report_as_text_and_loads_nothing(tmp_path, hw4, hw4_ke
     for page in reader.pages:
         for annot in page.get("/Annots", []) or []:
             assert annot.get_object().get("/Subtype") != "/FileAttachment"
+
+
+HOSTILE_IDS = ["../../evil", "a/b", "..", "x" * 300, "a\x00b", "[/red]", "/etc/passwd"]
+
+
+def test_hostile_ids_in_a_sheet_a_manifest_and_a_roster_never_reach_a_path(tmp_path, capsys):
+    """Ids also arrive in the TA's sheet, the submission-time manifest and the roster: none of
+    them may name a file; the only files written are under the output folder."""
+    import csv
+    import io
+    import shutil
+
+    from tests.adversarial.conftest import FILES
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(FILES / "HW4_T_401234567.yaml", folder)
+    out = tmp_path / "out"
+    sheet = tmp_path / "sheet.csv"
+    roster = tmp_path / "roster.txt"
+    roster.write_text("\n".join(["401234567", *HOSTILE_IDS[:-3]]) + "\n", encoding="utf-8")
+    code, _, err = _cli(["run", str(folder), "--no-pdf", "--out", str(out), "--jobs", "1"], capsys)
+    assert code == 0, err
+    assert _cli(["manual", "export", "--out", str(out), "-o", str(sheet)], capsys)[0] == 0
+    before = tree(tmp_path)
+
+    rows = list(csv.DictReader(io.StringIO(sheet.read_text(encoding="utf-8-sig"))))
+    evil = [{**rows[0], "student_id": sid, "score": "1"} for sid in HOSTILE_IDS]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows + evil)
+    bad_sheet = tmp_path / "sheet-evil.csv"
+    bad_sheet.write_text(buffer.getvalue(), encoding="utf-8-sig")
+    code, stdout, stderr = _cli(["manual", "import", str(bad_sheet), "--out", str(out)], capsys)
+    assert code == 2 and "unknown student '../../evil'" in stderr and "nothing was imported" in stderr
+    manifest = folder / "manifest.csv"
+    manifest.write_text("student_id,part,submitted_at\n" + "".join(f"{sid},theory,1403-09-10 12:00\n" for sid in ["401234567", *HOSTILE_IDS[:3]]), encoding="utf-8")
+    code, stdout, stderr = _cli(["run", str(folder), "--no-pdf", "--out", str(out), "--jobs", "1", "--roster", str(roster)], capsys)
+    assert code == 0, stderr
+    assert TRACEBACK not in stdout + stderr
+    after = tree(tmp_path)
+    new = {p for p in after - before if not p.startswith("out")}
+    assert new == {"sheet-evil.csv", "in/manifest.csv"}, sorted(new)  # the two files this test wrote
+    assert {p.name for p in (out / "results").iterdir()} == {"401234567.json"}
+    assert not Path("/tmp/evil").exists() and not (tmp_path.parent / "evil").exists()
