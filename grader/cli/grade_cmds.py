@@ -93,6 +93,7 @@ TABLE_ROWS = 60
 def _print_summary(out, outcome) -> None:  # type: ignore[no-untyped-def]
     from statistics import mean, median
 
+    from rich.markup import escape
     from rich.table import Table
 
     batch = outcome.batch
@@ -124,17 +125,17 @@ def _print_summary(out, outcome) -> None:  # type: ignore[no-untyped-def]
         out.print("[dim]✓ correct ~ partial ✗ wrong ! invalid ∅ missing; manual +? = TA grading pending; adj = early bonus / late penalty[/dim]")
     else:
         totals = [r.total for r in results]
-        out.print(f"[bold]{title}[/bold]: total mean {mean(totals):.1f}, median {median(totals):.1f}, min {min(totals):g}, max {max(totals):g} (per student: grades.csv)")
+        out.print(f"[bold]{escape(title)}[/bold]: total mean {mean(totals):.1f}, median {median(totals):.1f}, min {min(totals):g}, max {max(totals):g} (per student: grades.csv)")
     for error in batch.errors:
-        out.print(f"[red]could not grade[/red] {error.file}: {error.message}", markup=True, highlight=False)
+        out.print(f"[red]could not grade[/red] {escape(error.file)}: {escape(error.message)}", highlight=False)
     for skip in batch.skipped:
-        out.print(f"[yellow]skipped[/yellow] {skip.file}: {skip.message}")
+        out.print(f"[yellow]skipped[/yellow] {escape(skip.file)}: {escape(skip.message)}", highlight=False)
     warned = [(r.source, w) for r in results for w in r.warnings]
     for source, w in warned[:20]:
-        out.print(f"[yellow]warning[/yellow] {source}: {w}")
+        out.print(f"[yellow]warning[/yellow] {escape(source)}: {escape(w)}", highlight=False)
     if len(warned) > 20:
         out.print(f"[yellow]… {len(warned) - 20} more warnings[/yellow] (in results/*.json)")
-    out.print(f"wrote {outcome.out_dir}/results/*.json, {outcome.out_dir}/grades.csv, {outcome.out_dir}/errors.json" + (f"; reports: {outcome.report_note}" if outcome.report_note else ""))
+    out.print(f"wrote {outcome.out_dir}/results/*.json, {outcome.out_dir}/grades.csv, {outcome.out_dir}/errors.json" + (f"; reports: {outcome.report_note}" if outcome.report_note else ""), markup=False)
     out.print(f"graded in {batch.seconds:.2f} s")
 
 
@@ -158,6 +159,7 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
     from grader.model import Status
     from grader.rubric import SelfCheck, load_rubric
     from grader.submission import load_submission
+    from rich.markup import escape
 
     rubric_obj = load_rubric(find_rubric(rubric, file_names=[file.name]))
     submission = load_submission(file, prefix=rubric_obj.file_prefix, item_ids=rubric_obj.item_ids)
@@ -171,9 +173,9 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
         reveal=lambda item: item.self_check is SelfCheck.CORRECTNESS,
     )
     out = console()
-    out.print(f"[bold]{rubric_obj.title}[/bold] — self-check of {file.name} (student {submission.student_id})")
+    out.print(f"[bold]{escape(rubric_obj.title)}[/bold] — self-check of {escape(file.name)} (student {escape(submission.student_id)})", highlight=False)
     for warning in submission.warnings:
-        out.print(f"[yellow]warning:[/yellow] {warning}")
+        out.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
     problems = 0
     for item, result in zip(rubric_obj.items, results):
         verdict = result.verdict

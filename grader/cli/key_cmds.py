@@ -19,6 +19,8 @@ def validate_cmd(rubrics: tuple[Path, ...], verbose: bool) -> None:
     from grader.rubric import load_rubric
     from grader.validate import validate_rubric
 
+    from rich.markup import escape
+
     paths = list(rubrics) or all_rubric_paths()
     if not paths:
         raise RubricError("no rubric to validate")
@@ -30,8 +32,8 @@ def validate_cmd(rubrics: tuple[Path, ...], verbose: bool) -> None:
         failed += len(bad)
         for check in checks if verbose else bad:
             mark = "[green]ok[/green]  " if check.ok else "[red]FAIL[/red]"
-            out.print(f"{mark} {check.name}" + (f": {check.detail}" if check.detail and not check.ok else ""), soft_wrap=True)
-        out.print(f"{path}: {len(checks) - len(bad)} of {len(checks)} checks passed")
+            out.print(f"{mark} {escape(check.name)}" + (f": {escape(check.detail)}" if check.detail and not check.ok else ""), soft_wrap=True, highlight=False)
+        out.print(f"{path}: {len(checks) - len(bad)} of {len(checks)} checks passed", markup=False)
     if failed:
         raise RubricError(f"{failed} validation check(s) failed")
 

@@ -222,6 +222,8 @@ def difference_hint(outcome: Outcome, points: Points, item: Any) -> str:
 
 
 def _value_text(value: Any) -> str:
+    if value is TOO_BIG:
+        return "a number beyond ±1.8e308"
     if isinstance(value, Fraction) and value.denominator == 1:
         value = value.numerator
     if isinstance(value, int):
@@ -250,10 +252,28 @@ def symbolic_key(formula: Any) -> Any:
     return sympy.nsimplify(formula) if isinstance(formula, float) else sympy.Integer(formula) if isinstance(formula, int) else sympy.Rational(formula.numerator, formula.denominator)
 
 
+SYMBOLIC_MAX_POWER = 64  # SymPy expanding (w+d)^1000 only ever ends at the time bound
+
+
+def _largest_power(node: Node) -> Fraction:
+    from grader.mathparse.nodes import Num, Pow, children
+
+    largest, stack = Fraction(0), [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Pow) and isinstance(current.exponent, Num):
+            largest = max(largest, abs(current.exponent.value))
+        stack.extend(children(current))
+    return largest
+
+
 def symbolic_check(answer: ExpressionAnswer, key_expr: Any) -> tuple[bool | None, str]:
     """(equal?, why undecided). SymPy only sees objects built from our tree."""
     from grader.mathparse import symbolic_equal, to_sympy
 
+    if _largest_power(answer.node) > SYMBOLIC_MAX_POWER:
+        # decided without a race against the clock, so a re-grade reads the same
+        return None, f"it has a power above {SYMBOLIC_MAX_POWER}, too large to expand symbolically"
     try:
         import sympy  # noqa: F401 - imported before the time bound starts
 

@@ -128,7 +128,10 @@ class Evaluator:
                 return a // b  # type: ignore[operator]
             return self.check(Fraction(a, b), divisor)  # type: ignore[arg-type]
         if type(b) is float or type(a) is float:
-            return self.check(a / b, divisor)
+            try:
+                return self.check(a / b, divisor)
+            except ZeroDivisionError:  # an exact divisor like 1e-999 that is 0.0 as a float
+                raise DivisionByZero("division by a number too small to represent (it rounds to 0)", text=self.text, start=divisor.span[0], end=divisor.span[1]) from None
         return self.check(Fraction(a) / Fraction(b), divisor)  # type: ignore[arg-type]
 
     def power(self, node: Pow) -> Value:

@@ -353,10 +353,12 @@ def _number(text: str, i: int, n: int, groups: bool, limits: Limits) -> tuple[in
             j += 1
         runs.append(text[run_start:j])
     if separators and not _valid_groups(runs):
-        sep = next(s for s in separators if s in _COMMA_SEPARATORS)
+        sep = next((s for s in separators if s in _COMMA_SEPARATORS), separators[0])
         shown = text[start:j]
         if sep == "٬":
             hint = "'٬' must separate groups of three digits (۱٬۵۰۰) and the decimal point is '٫' or '.'"
+        elif sep in _GROUP_SPACES:
+            hint = "a space may only separate groups of three digits (1 500)"
         else:
             hint = "a comma must separate groups of three digits (1,500) and the decimal point is '.'"
         raise AnswerError(f"'{shown}' is not a number: {hint}", text=text, start=start, end=j)
@@ -392,6 +394,8 @@ def _number(text: str, i: int, n: int, groups: bool, limits: Limits) -> tuple[in
             j = k
     int_digits = "".join(str(DIGITS[c]) for run in runs for c in run)
     frac_digits = "".join(str(DIGITS[c]) for c in fraction)
+    if len(int_digits.lstrip("0")) > limits.max_literal_digits or len(frac_digits) > limits.max_literal_digits:
+        raise LimitExceeded(f"number size: '{text[start:j][:40]}…' has too many digits", text=text, start=start, end=j)
     value = Fraction(int(int_digits or "0") * 10 ** len(frac_digits) + int(frac_digits or "0"), 10 ** len(frac_digits))
     if exponent:
         value *= Fraction(10) ** exponent

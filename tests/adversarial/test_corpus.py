@@ -202,7 +202,6 @@ def test_corpus_through_cli_with_a_roster(corpus_dir, tmp_path, manifest, capsys
     _run_cli_on(folder, tmp_path, sample, capsys, "--roster", str(roster), refused={name})
 
 
-@pytest.mark.xfail(strict=True, reason="grade run/check print student-controlled warnings with Rich markup on: student_id '[/red]' raises MarkupError, a traceback and exit 1 (grader/cli/grade_cmds.py); owner: run_cmd")
 @pytest.mark.parametrize("command", ["run", "check"])
 def test_markup_in_a_student_id_is_printed_as_text(tmp_path, capsys, command):
     from tests.adversarial.conftest import FILES

@@ -1,9 +1,9 @@
 """Every crash the fuzz target (tests/fuzz/fuzz_answers.py) or the property tests found, minimized.
 
 A parser must give a value or raise `AnswerError`; the loader must give a Submission or raise
-`SubmissionError`. Crashes in code this suite's owner may not change (grader/mathparse,
-grader/kinds) are strict xfails naming the owner: when one is fixed its test XPASSes and fails,
-and the mark (and the matching pattern in tests/test_properties.py KNOWN_BUGS) must go.
+`SubmissionError`. Each case was a crash (StopIteration in the lexer on '0 422', int()'s digit limit on a
+5,000-digit literal inside a list, ZeroDivisionError on a divisor that underflows to 0.0); all are
+fixed and stay here so they stay fixed.
 """
 
 from __future__ import annotations
@@ -16,29 +16,18 @@ from grader.kinds import get_kind
 from grader.submission import parse_document
 from tests.conftest import HW4_RUBRIC
 
-OWNER = "grader/mathparse (the parser's owner)"
-
-
-def _bug(reason: str):  # type: ignore[no-untyped-def]
-    return pytest.mark.xfail(strict=True, reason=f"{reason}; owner: {OWNER}")
-
-
-LEXER_GROUPS = _bug("'0 422': digit groups after a leading 0 reach `next()` on an empty generator, StopIteration at grader/mathparse/lexer.py:356")
-INT_DIGITS = _bug("a 4,300+ digit literal inside a list/matrix/shape hits int()'s digit limit, ValueError at grader/mathparse/lexer.py:395 (the plain number path checks the length first)")
-UNDERFLOW = _bug("a divisor that underflows to 0.0 (1e-999) after a float operand, ZeroDivisionError at grader/mathparse/evaluate.py:131")
-
 # (item id, raw answer as the YAML loader gives it)
 PARSER_CASES = [
-    pytest.param("q6.c.sigmoid_max_grad", "0 422", id="number-0_422", marks=LEXER_GROUPS),
-    pytest.param("q4.b.ops_plain", "0 422", id="integer-0_422", marks=LEXER_GROUPS),
-    pytest.param("q1.a.fc_units", "0 422", id="expression-0_422", marks=LEXER_GROUPS),
-    pytest.param("q1.c.unet_bottleneck", ["0 030"], id="shape-list-0_030", marks=LEXER_GROUPS),
-    pytest.param("q5.b.kronecker_A", "9" * 5000, id="matrix-5000-digits", marks=INT_DIGITS),
-    pytest.param("q2.dL_dW", "[" + "9" * 5000 + ", 0, 0]", id="tensor-5000-digits", marks=INT_DIGITS),
-    pytest.param("q5.a.output_size", "[" + "1" * 5000 + ", N]", id="expressions-5000-digits", marks=INT_DIGITS),
-    pytest.param("q1.c.unet_bottleneck", "1" * 5000, id="shape-5000-digits", marks=INT_DIGITS),
-    pytest.param("q1.a.conv_units", "√2/1e-999", id="expression-underflow", marks=UNDERFLOW),
-    pytest.param("q6.b.kaiming_std", "sqrt(2)/1e-999", id="number-underflow", marks=UNDERFLOW),
+    pytest.param("q6.c.sigmoid_max_grad", "0 422", id="number-0_422"),
+    pytest.param("q4.b.ops_plain", "0 422", id="integer-0_422"),
+    pytest.param("q1.a.fc_units", "0 422", id="expression-0_422"),
+    pytest.param("q1.c.unet_bottleneck", ["0 030"], id="shape-list-0_030"),
+    pytest.param("q5.b.kronecker_A", "9" * 5000, id="matrix-5000-digits"),
+    pytest.param("q2.dL_dW", "[" + "9" * 5000 + ", 0, 0]", id="tensor-5000-digits"),
+    pytest.param("q5.a.output_size", "[" + "1" * 5000 + ", N]", id="expressions-5000-digits"),
+    pytest.param("q1.c.unet_bottleneck", "1" * 5000, id="shape-5000-digits"),
+    pytest.param("q1.a.conv_units", "√2/1e-999", id="expression-underflow"),
+    pytest.param("q6.b.kaiming_std", "sqrt(2)/1e-999", id="number-underflow"),
     # found and fixed elsewhere; kept so they stay fixed
     pytest.param("q1.c.unet_conv2_params", "9" * 5000, id="integer-5000-digits"),
     pytest.param("q6.b.kaiming_std", "0.0" + "0" * 5000 + "1", id="number-5000-digit-fraction"),
