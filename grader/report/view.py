@@ -17,6 +17,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from grader.model import AdjustmentKind, ItemResult, Status, SubmissionResult
@@ -149,7 +150,10 @@ class StudentView:
     warnings_hidden: int  # warnings beyond MAX_WARNINGS, counted but not listed
 
 
+@lru_cache(maxsize=4096)
 def _fa(text: str | None) -> Text | None:
+    """A Persian title as right-to-left Text. Titles come from the rubric, so every report asks
+    for the same few dozen: cached (Text is immutable)."""
     return bidi_text(clean(text), rtl=True) if text else None
 
 
@@ -458,8 +462,30 @@ def build_summary_view(
 # hashing
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(value: Any) -> Any:
+    """What `dataclasses.asdict` gives for a view (dataclasses become dicts, tuples stay
+    tuples, plain values stay as they are) without its deep copies: the same JSON, ~5x faster."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, (tuple, list)):
+        return kind(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def _without_graded_at(value: Any) -> Any:
-    data = dataclasses.asdict(value)
+    data = _plain(value)
     data.pop("graded_at", None)
     return data
 

@@ -1,0 +1,49 @@
+"""The report's fast paths give exactly what the plain implementations give."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import unicodedata
+
+from grader.report.text import _BIDI_CONTROLS, bidi_text, clean
+from grader.report.view import _fa, build_student_view, build_summary_view, content_hash
+from tests.report.fixtures import FA_STRIDE, HOSTILE, make_result
+
+
+def reference_clean(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    text = text.translate(_BIDI_CONTROLS)
+    return "".join(c for c in text if c == "\n" or unicodedata.category(c) != "Cc")
+
+
+def reference_hash(view, salt: str = "") -> str:
+    data = dataclasses.asdict(view)
+    data.pop("graded_at", None)
+    payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256((salt + "\n" + type(view).__name__ + "\n" + payload).encode("utf-8")).hexdigest()
+
+
+def test_clean_drops_exactly_what_the_category_check_drops():
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    assert clean(every) == reference_clean(every)
+    for text in ("a\r\nb\rc\td", "\x00\x1f\x7f\x9f\u202e\u2066x\u200cy\n", HOSTILE, FA_STRIDE):
+        assert clean(text) == reference_clean(text)
+
+
+def test_content_hash_is_unchanged(rubric):
+    views = [
+        build_student_view(make_result(), rubric, course="DL", graded_at="now"),
+        build_student_view(make_result("401000002", params_answer="73856", name=None), rubric),
+        build_summary_view([make_result(), make_result("401000003")], rubric, unreadable=[("x.yaml", "bad")]),
+    ]
+    for view in views:
+        for salt in ("", "templates v1"):
+            assert content_hash(view, salt) == reference_hash(view, salt)
+
+
+def test_cached_persian_titles_equal_fresh_ones():
+    assert _fa(FA_STRIDE) == bidi_text(clean(FA_STRIDE), rtl=True)
+    assert _fa(FA_STRIDE) is _fa(FA_STRIDE)
+    assert _fa("") is None and _fa(None) is None
