@@ -288,6 +288,19 @@ def test_html_reaches_the_report_as_text_and_loads_nothing(tmp_path, hw4, hw4_ke
     for fragment in ['<img src="file:///etc/passwd">', "</td><script>alert('x')</script>", "@import url(file:///etc/passwd)", "<b>Mallory</b><script>alert(1)</script>"]:
         assert flat(fragment) in flat(text), fragment
     assert "root:x:0:0" not in text  # /etc/passwd was not fetched into the page
+    _nothing_attached(reader)
+
+    # the class summary lists unreadable files by name and message: markup there is text too
+    name = 'HW4_T_<img src="file:///etc/passwd">.yaml'
+    summary = tmp_path / "summary.pdf"
+    report.render_summary([result], hw4, summary, unreadable=[(name, f"{name}: bad </td><script>x</script>")])
+    reader = pypdf.PdfReader(str(summary))
+    text = "".join("".join(page.extract_text().split()) for page in reader.pages)
+    assert "".join(f"{name}: bad </td><script>x</script>".split()) in text
+    _nothing_attached(reader)
+
+
+def _nothing_attached(reader) -> None:  # type: ignore[no-untyped-def]
     root = reader.trailer["/Root"]
     assert "/EmbeddedFiles" not in root.get("/Names", {}), "a file was attached to the PDF"
     for page in reader.pages:
