@@ -47,3 +47,44 @@ def test_cached_persian_titles_equal_fresh_ones():
     assert _fa(FA_STRIDE) == bidi_text(clean(FA_STRIDE), rtl=True)
     assert _fa(FA_STRIDE) is _fa(FA_STRIDE)
     assert _fa("") is None and _fa(None) is None
+
+
+def test_short_user_agent_stylesheet_renders_the_same_pages(rubric, tmp_path):
+    """The reports' user-agent sheet (templates/ua.css) gives the same pages as WeasyPrint's."""
+    import shutil
+    import subprocess
+
+    import pytest
+    import weasyprint
+    from pypdf import PdfReader
+
+    from grader.report.charts import histogram_png, png_data_uri
+    from grader.report.render import Renderer
+
+    short = Renderer()
+    assert short._html is not weasyprint.HTML
+    full = Renderer()
+    full._html = weasyprint.HTML
+    results = [make_result(), make_result("401000002", params_answer="73856")]
+    summary = build_summary_view(results, rubric, unreadable=[("x.yaml", "bad <b>")], course="DL", graded_at="now")
+    chart = png_data_uri(histogram_png(summary.totals, summary.total_max, summary.bonus_total_max))
+    documents = {
+        "student": lambda r: r.student_pdf(build_student_view(results[0], rubric, course="DL", graded_at="now")),
+        "summary": lambda r: r.summary_pdf(summary, chart),
+    }
+    for name, render in documents.items():
+        pdfs = {}
+        for tag, renderer in (("full", full), ("short", short)):
+            pdfs[tag] = tmp_path / f"{name}-{tag}.pdf"
+            pdfs[tag].write_bytes(render(renderer))
+        texts = {tag: [page.extract_text() for page in PdfReader(path).pages] for tag, path in pdfs.items()}
+        assert texts["full"] == texts["short"], name
+        if shutil.which("pdftoppm") is None:
+            continue
+        images = {}
+        for tag, path in pdfs.items():
+            subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / f"{name}-{tag}")], check=True)
+            images[tag] = [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-{tag}-*.png"))]
+        assert images["full"] == images["short"], f"{name}: the pages differ"
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm not installed: compared the text only")
