@@ -47,7 +47,7 @@ WRITES = re.compile(
 # path:line-pattern -> why it is safe
 ATOMIC = {
     "grader/output.py": "atomic_write: mkstemp in the target folder, fsync, os.replace, fsync of the folder",
-    "grader/report/render.py": "write_atomic: mkstemp in the target folder, os.replace (PDF bytes rendered in memory first)",
+    "grader/report/render.py": "write_atomic: grader.output.atomic_write (PDF bytes rendered in memory first)",
     "grader/report/charts.py": "savefig into an in-memory buffer (a data: URI), no file",
 }
 
@@ -251,12 +251,6 @@ def test_sigkill_at_any_moment_then_rerun_gives_the_same_files(tmp_path):
         print(f"killed {moment} (killed: {killed}, {left} temp files left): outputs identical, TA scores kept")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grader/report/render.py write_atomic names temps '.<name>.<random>.tmp' and never removes one left by a "
-    "killed render, so reports/ keeps them forever after a SIGKILL during PDF rendering (it also does not fsync "
-    "before the rename); owner: grader/report",
-)
 def test_a_killed_render_leaves_no_temp_after_the_next_one(tmp_path, hw4, hw4_keys):
     pytest.importorskip("weasyprint")
     from grader import report
@@ -268,7 +262,9 @@ def test_a_killed_render_leaves_no_temp_after_the_next_one(tmp_path, hw4, hw4_ke
     result = grade_file(source, rubric=hw4, keys=hw4_keys)
     reports = tmp_path / "reports"
     reports.mkdir()
-    (reports / ".401234567.pdf.k1ll3d__.tmp").write_bytes(b"%PDF-1.7 half a report")  # what a kill leaves
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid that no longer runs: the writer that was killed
+    (reports / f".401234567.pdf.pid{dead.pid}.k1ll3d__.tmp").write_bytes(b"%PDF-1.7 half a report")  # what a kill leaves
     report.render_reports([result], hw4, reports, jobs=1, force=True)
     assert (reports / "401234567.pdf").is_file()
     assert not list(reports.glob("*.tmp")), sorted(p.name for p in reports.glob("*.tmp"))

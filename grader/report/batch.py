@@ -23,6 +23,7 @@ from typing import Any
 
 from grader.errors import ReportError
 from grader.model import SubmissionResult
+from grader.output import remove_stale_temps
 from grader.report.render import fingerprint, get_renderer, render_to_file, write_atomic
 from grader.report.view import StudentView, build_student_view, content_hash
 from grader.rubric import Rubric
@@ -146,6 +147,7 @@ class ReportPool:
         out_dir = Path(out_dir)
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
+            remove_stale_temps(out_dir)  # what a killed render left behind
         except OSError as exc:
             raise ReportError(f"cannot create the report folder {out_dir}: {exc.strerror or exc}") from exc
 

@@ -236,20 +236,10 @@ def get_renderer() -> Renderer:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and `os.replace`: never a half PDF."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Never a half PDF: the grader's one atomic writer (temp file, fsync, rename)."""
+    from grader.output import atomic_write
+
+    atomic_write(path, data)
 
 
 def render_to_file(render: Any, path: Path, what: str) -> None:
