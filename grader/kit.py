@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import os
 import shutil
 from fractions import Fraction
 from pathlib import Path
@@ -169,10 +170,12 @@ def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False) -> list[str
 
     import grader
 
-    if out_dir.exists() and any(out_dir.iterdir()):
-        if not force:
-            raise RubricError(f"{out_dir} is not empty; pass --force to replace it")
-        shutil.rmtree(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        raise RubricError(f"{out_dir} is not empty; pass --force to replace it")
+    # built beside the target and renamed into place: a crash never leaves half a kit
+    final, out_dir = out_dir, out_dir.with_name(f".{out_dir.name}.building-{os.getpid()}")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
     package_root = Path(grader.__file__).parent
     reference_module = f"kit_reference.{rubric.homework}"
     data, notes = kit_rubric(rubric, reference_module=reference_module)
@@ -200,6 +203,9 @@ def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False) -> list[str
         encoding="utf-8",
     )
     (out_dir / "README.md").write_text(_README.format(title=rubric.title, prefix=rubric.file_prefix), encoding="utf-8")
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(out_dir, final)
     return notes
 
 

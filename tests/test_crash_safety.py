@@ -63,10 +63,10 @@ def _writers() -> dict[str, list[str]]:
     return found
 
 
-# Not atomic, and known (reported): each writes a new artefact that a re-run rebuilds whole.
+# Writers that are atomic at a coarser grain than a file: each builds a whole artefact elsewhere
+# and renames it into place.
 NOT_ATOMIC = {
-    "grader/kit.py": "`grade kit` copies files into a fresh student-kit folder with write_text/shutil.copy; "
-    "a crash leaves a partial kit, which the next `grade kit` rebuilds (no grade or score in it)",
+    "grader/kit.py": "`grade kit` writes the kit into a sibling folder and renames the folder into place",
 }
 
 
