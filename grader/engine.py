@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import AnswerError, GraderError, SubmissionError
+from grader.gradecache import GradeCache
 from grader.keys import KeyBook
 from grader.kinds import get_kind
 from grader.model import ItemResult, Status, SubmissionResult, Verdict
@@ -173,37 +174,50 @@ def grade_batch(
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
     roster: Collection[str] | None = None,
+    cache: GradeCache | None = None,
 ) -> BatchResult:
     """Grade every answer file in `folder`; a bad file is listed in `errors`, never raised.
 
     With a `roster` (the course's student ids), a file whose id is not in it is listed in
-    `errors` ("not in the roster") and not graded.
+    `errors` ("not in the roster") and not graded. With a `cache` (`grader.gradecache`), files
+    unchanged since they were graded under the same rubric, reference code and grader take their
+    stored results, and the others' results are added to it (the caller saves it).
     """
     start = time.perf_counter()
     files, skipped = find_answer_files(folder, rubric.file_prefix)
     outcomes: list[SubmissionResult | FileError] = []
     if roster is not None:
         files, outcomes = _filter_roster(files, roster, rubric.file_prefix)
+    all_files = files
+    done_before = 0
+    if cache is not None:
+        hits, files = cache.split(files)
+        outcomes += hits
+        done_before = len(hits)
+    total = done_before + len(files)
     # Worker processes cost a second or two to start (torch); small batches are faster in-process.
     jobs = 1 if len(files) < SMALL_BATCH else max(1, min(jobs, len(files)))
     if jobs == 1:
-        keys = KeyBook(rubric)
-        keys.warm()
-        for done, path in enumerate(files, 1):
+        if files or cache is None:  # every file cached: no reference code needs to run
+            keys = KeyBook(rubric)
+            keys.warm()
+        for done, path in enumerate(files, done_before + 1):
             outcomes.append(grade_file(path, rubric=rubric, keys=keys))
             if progress:
-                progress(done, len(files))
+                progress(done, total)
     else:
         KeyBook(rubric).warm()  # fail fast on a broken reference before starting workers
         # forkserver, not fork: forking a parent that has run torch (its thread pools) deadlocks.
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(rubric.path,)) as pool:
             chunk = max(1, len(files) // (jobs * 8))
-            for done, outcome in enumerate(pool.map(_grade_path, [str(p) for p in files], chunksize=chunk), 1):
+            for done, outcome in enumerate(pool.map(_grade_path, [str(p) for p in files], chunksize=chunk), done_before + 1):
                 outcomes.append(outcome)
                 if progress:
-                    progress(done, len(files))
-    results, superseded = _dedupe([o for o in outcomes if isinstance(o, SubmissionResult)], files)
+                    progress(done, total)
+    if cache is not None:
+        cache.store(files, outcomes[len(outcomes) - len(files):])
+    results, superseded = _dedupe([o for o in outcomes if isinstance(o, SubmissionResult)], all_files)
     errors = [o for o in outcomes if isinstance(o, FileError)]
     return BatchResult(
         rubric=rubric,

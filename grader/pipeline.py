@@ -2,13 +2,15 @@
 
 Order of work (nothing is written before step 5, and nothing at all in a dry run):
 
-1. grade every answer file (`grade_batch`);
+1. grade every answer file (`grade_batch`); files unchanged since a previous run into the same
+   folder under the same rubric, reference code and grader reuse their results
+   (`<out>/.grading-cache.json`, see `grader.gradecache`);
 2. merge the TAs' manual scores from the gradebook into the manual items;
 3. apply the course policy (submission times from the manifest or the files' modification times,
    late days already used from the gradebook's ledger);
 4. compute the diff against the previous run of this homework part and hand it to `on_diff`;
-5. write results/*.json, grades.csv, errors.json, record the run in the gradebook (one
-   transaction), write run.json, then render the PDF reports.
+5. write results/*.json (and the grading cache), grades.csv, errors.json, record the run in the
+   gradebook (one transaction), write run.json, then render the PDF reports.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.engine import BatchResult, grade_batch
+from grader.gradecache import GradeCache
 from grader.output import atomic_write, dumps, write_grades_csv, write_results
 from grader.rubric import Rubric
 
@@ -106,7 +109,9 @@ def run_grading(
     # fail on a broken manifest before the (slow) grading
     times = read_manifest(manifest, course=course_obj, part=rubric.part) if manifest is not None and course_obj is not None else None
 
-    batch = grade_batch(folder, rubric=rubric, jobs=jobs, progress=progress, roster=roster)
+    # results of files unchanged since a previous run under the same rubric, references and grader
+    cache = GradeCache.load(out_dir, rubric)
+    batch = grade_batch(folder, rubric=rubric, jobs=jobs, progress=progress, roster=roster, cache=cache)
     db_path = Path(db) if db is not None else default_db(out_dir)
     book = Gradebook.snapshot(db_path) if dry_run else Gradebook.open(db_path)
     try:
@@ -161,6 +166,7 @@ def run_grading(
             return outcome
 
         outcome.written += write_results(batch.results, out_dir)
+        cache.save()
         outcome.written.append(write_grades_csv(batch.results, rubric, out_dir))
         outcome.written.append(write_errors(batch, out_dir))
         info = {
