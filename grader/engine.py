@@ -47,7 +47,8 @@ def grade_item(item: Item, raw: Any, *, keys: KeyBook | None, student_id: str | 
             for index in range(len(item.rules())):
                 keys.expected(item, index, student_id)
         try:
-            with time_limit(ITEM_SECONDS, f"item {item.id}"):
+            # free text is only length-checked and kept: no alarm to arm (half the items of HW4)
+            with time_limit(0 if item.manual else ITEM_SECONDS, f"item {item.id}"):
                 parsed = kind.parse(raw, item)
                 read_as = kind.show(parsed, item)
                 if item.manual:
