@@ -94,7 +94,12 @@ def sympy_text(expr: Any) -> str:
     """Print a trusted SymPy expression in the same style as a student's canonical echo."""
     import sympy
 
-    expr = sympy.sympify(expr)  # trusted: reference output (a number or a SymPy expression)
+    if isinstance(expr, str):  # never parse text: only numbers and SymPy objects are printed
+        raise TypeError("sympy_text prints numbers and SymPy expressions, not text")
+    if isinstance(expr, bool) or not isinstance(expr, (int, float, Fraction, sympy.Basic)):
+        raise TypeError(f"cannot print {type(expr).__name__} as a formula")
+    if not isinstance(expr, sympy.Basic):
+        expr = sympy.Rational(expr.numerator, expr.denominator) if isinstance(expr, Fraction) else sympy.Number(expr)
     candidates = [expr]
     for transform in (sympy.factor, sympy.expand):
         try:
