@@ -59,6 +59,22 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
+def write_if_changed(path: Path, data: str | bytes) -> bool:
+    """`atomic_write` unless the file already holds exactly `data` (a re-grade rewrites little).
+
+    Returns whether it wrote. Comparing bytes costs a read; an unchanged file skips the temp
+    file, the fsync and the rename, which dominate writing a thousand small results.
+    """
+    payload = data if isinstance(data, bytes) else data.encode("utf-8", "replace")
+    try:
+        if path.is_file() and not path.is_symlink() and path.stat().st_size == len(payload) and path.read_bytes() == payload:
+            return False
+    except OSError:
+        pass
+    atomic_write(path, payload)
+    return True
+
+
 def _fsync_dir(folder: Path) -> None:
     """Make the rename durable (a power cut after it must not bring the old file back)."""
     try:
@@ -176,7 +192,7 @@ def write_results(results: Iterable[SubmissionResult], out_dir: Path) -> list[Pa
     paths = []
     for result in results:
         path = out_dir / "results" / f"{result.student_id}.json"
-        atomic_write(path, dumps(result_json(result)))
+        write_if_changed(path, dumps(result_json(result)))
         paths.append(path)
     return paths
 

@@ -268,3 +268,15 @@ def test_a_killed_render_leaves_no_temp_after_the_next_one(tmp_path, hw4, hw4_ke
     report.render_reports([result], hw4, reports, jobs=1, force=True)
     assert (reports / "401234567.pdf").is_file()
     assert not list(reports.glob("*.tmp")), sorted(p.name for p in reports.glob("*.tmp"))
+
+
+def test_unchanged_results_are_not_rewritten(tmp_path):
+    from grader.output import write_if_changed
+
+    path = tmp_path / "r.json"
+    assert write_if_changed(path, "{}\n") is True
+    before = path.stat().st_mtime_ns, path.stat().st_ino
+    assert write_if_changed(path, "{}\n") is False
+    assert (path.stat().st_mtime_ns, path.stat().st_ino) == before
+    assert write_if_changed(path, '{"a": 1}\n') is True
+    assert path.read_text(encoding="utf-8") == '{"a": 1}\n'
