@@ -13,6 +13,7 @@ zero weight.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from reference.hw4 import REFERENCES
@@ -30,7 +31,19 @@ def _tensors(instance: dict[str, Any]) -> dict[str, Any]:
     return t
 
 
+_LAST: list[Any] = [None, None]  # (instance as JSON, its gradients): the grader asks per student
+
+
 def _backward(instance: dict[str, Any]) -> dict[str, Any]:
+    """Forward pass and autograd, once per instance: seven reference functions read its result
+    (read-only), and a batch asks for one student's keys together."""
+    key = json.dumps(instance, sort_keys=True)
+    if _LAST[0] != key:
+        _LAST[:] = [key, _compute_backward(instance)]
+    return _LAST[1]
+
+
+def _compute_backward(instance: dict[str, Any]) -> dict[str, Any]:
     """Forward pass with real torch ops, then autograd for P1, P3, W1 and W2 (instance layouts)."""
     import torch
     import torch.nn.functional as F
