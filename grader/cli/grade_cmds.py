@@ -127,7 +127,8 @@ def _print_summary(out, outcome) -> None:  # type: ignore[no-untyped-def]
         totals = [r.total for r in results]
         out.print(f"[bold]{escape(title)}[/bold]: total mean {mean(totals):.1f}, median {median(totals):.1f}, min {min(totals):g}, max {max(totals):g} (per student: grades.csv)")
     for error in batch.errors:
-        out.print(f"[red]could not grade[/red] {escape(error.file)}: {escape(error.message)}", highlight=False)
+        message = error.message if error.message.startswith(error.file) else f"{error.file}: {error.message}"
+        out.print(f"[red]could not grade[/red] {escape(message)}", highlight=False)
     for skip in batch.skipped:
         out.print(f"[yellow]skipped[/yellow] {escape(skip.file)}: {escape(skip.message)}", highlight=False)
     warned = [(r.source, w) for r in results for w in r.warnings]
