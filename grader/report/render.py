@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from grader.errors import ReportError
-from grader.report.text import fmt_points
+from grader.report.text import fmt_points, isolated
 from grader.report.view import StudentView, SummaryView
 
-RENDER_VERSION = "1"  # bump when the rendering changes in a way the templates do not show
+RENDER_VERSION = "2"  # bump when the rendering changes in a way the templates do not show
 TEMPLATE_PACKAGE = "grader.report"
 TEMPLATE_DIR = "templates"
 STYLESHEET = "report.css"
@@ -158,6 +158,8 @@ def make_environment() -> Any:
     )
     env.filters["pts"] = fmt_points
     env.filters["signed"] = lambda value: fmt_points(value, signed=True)
+    env.filters["isolated"] = isolated
+    env.filters["isolated_inline"] = lambda t: isolated(t, inline=True)
     env.filters["pct"] = lambda value: "—" if value is None else f"{value:.0f}%"
     return env
 

@@ -10,7 +10,7 @@ from tests.report.fixtures import FA_STRIDE, FA_TA_COMMENT, HOSTILE, TENSOR, mak
 from grader.errors import ReportError
 from grader.model import Status, Verdict
 from grader.report.batch import report_name
-from grader.report.text import Segment, bidi_text, compact, fmt_points, is_rtl
+from grader.report.text import LRI, PDI, RLI, Segment, bidi_text, compact, fmt_points, is_rtl, isolated
 from grader.report.view import ANSWER_CHARS, build_student_view, build_summary_view, content_hash
 
 
@@ -183,6 +183,32 @@ def test_latin_and_math_fragments_in_persian(text, isolated):
     result = bidi_text(text, rtl=True)
     assert result.plain == text
     assert [s.text for s in result.segments if s.ltr] == isolated
+
+
+NBSP, WJ = "\u00a0", "\u2060"
+
+
+@pytest.mark.parametrize(
+    ("text", "inline", "expected"),
+    [
+        ("ReLU has gradient 1", True, "ReLU has gradient 1"),  # left-to-right text: as it is
+        ("لایه (stride = 2)، را", False, f"لایه {LRI}(stride{NBSP}={NBSP}2){PDI}، را"),
+        ("لایه (stride = 2)، را", True, f"{RLI}لایه {LRI}(stride{NBSP}={NBSP}2){PDI}، را{PDI}"),
+        # short fragments never break at a hyphen or slash; long ones may wrap
+        ("U-Net و GoogLeNet/Inception", False, f"{LRI}U-{WJ}Net{PDI} و {LRI}GoogLeNet/{WJ}Inception{PDI}"),
+        ("متن " + "a + " * 12 + "b", False, f"متن {LRI}" + "a + " * 12 + f"b{PDI}"),
+        ("تفسیرپذیری", True, f"{RLI}تفسیرپذیری{PDI}"),
+    ],
+)
+def test_isolated_text_for_templates(text, inline, expected):
+    assert isolated(bidi_text(text, rtl=not text.startswith("ReLU")), inline=inline) == expected
+
+
+def test_isolates_in_student_text_cannot_unbalance_ours():
+    """Student text loses its own bidi controls (`clean`), so every isolate is ours and closed."""
+    text = compact("پاسخ \u2067x\u2069 \u2066 (a = 1) \u202e", 200, 5).text
+    out = isolated(bidi_text(text), inline=True)
+    assert out.count(PDI) == out.count(LRI) + out.count(RLI) and "\u202e" not in out
 
 
 @pytest.mark.parametrize("bad", ["../etc/passwd", "a/b", "", ".hidden", "x" * 200, "a b"])
