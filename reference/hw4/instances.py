@@ -13,6 +13,7 @@ Values are plain Python ints (and floats for Q3's G), laid out 0-based as QUESTI
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,11 +35,14 @@ class HashStream:
         self.buffer = b""
         self.position = 0
 
+    def _next_block(self) -> None:
+        self.buffer = hashlib.sha256(f"{self.prefix}{self.counter}".encode("utf-8")).digest()
+        self.counter += 1
+        self.position = 0
+
     def byte(self) -> int:
         if self.position >= len(self.buffer):
-            self.buffer = hashlib.sha256(f"{self.prefix}{self.counter}".encode("utf-8")).digest()
-            self.counter += 1
-            self.position = 0
+            self._next_block()
         value = self.buffer[self.position]
         self.position += 1
         return value
@@ -54,27 +58,52 @@ class HashStream:
             if b < limit:
                 return low + b % size
 
+    def integers(self, count: int, low: int, high: int) -> list[int]:
+        """`count` values of `integer(low, high)`, drawn in order (the same bytes, read in a loop)."""
+        size = high - low + 1
+        if not 1 <= size <= 256:
+            raise ValueError(f"range size must be 1..256, got {size}")
+        limit = 256 - 256 % size
+        values: list[int] = []
+        while len(values) < count:
+            if self.position >= len(self.buffer):
+                self._next_block()
+            position = self.position
+            chunk = self.buffer[position : position + count - len(values)]
+            if max(chunk) < limit:  # no byte rejected: map the whole run at once
+                values.extend(low + b % size for b in chunk)
+                self.position = position + len(chunk)
+                continue
+            for b in chunk:
+                position += 1
+                if b < limit:
+                    values.append(low + b % size)
+                    if len(values) == count:
+                        break
+            self.position = position
+        return values
+
     def choice(self, options: Sequence[Any]) -> Any:
         return options[self.integer(0, len(options) - 1)]
 
     def array(self, shape: Sequence[int], low: int, high: int) -> Any:
         """Nested lists of the given shape, filled in row-major order."""
-        if len(shape) == 1:
-            return [self.integer(low, high) for _ in range(shape[0])]
-        return [self.array(shape[1:], low, high) for _ in range(shape[0])]
+        return _nest(self.integers(math.prod(shape), low, high), list(shape))
 
     def nonzero_array(self, shape: Sequence[int], low: int, high: int) -> Any:
         """Like `array`, redrawn (from the same stream) until some entry is non-zero."""
         while True:
-            values = self.array(shape, low, high)
-            if any(v != 0 for v in _flatten(values)):
-                return values
+            values = self.integers(math.prod(shape), low, high)
+            if any(v != 0 for v in values):
+                return _nest(values, list(shape))
 
 
-def _flatten(values: Any) -> list[Any]:
-    if isinstance(values, list):
-        return [v for item in values for v in _flatten(item)]
-    return [values]
+def _nest(flat: list[int], shape: list[int]) -> Any:
+    """Row-major nested lists of `shape` from a flat list of exactly prod(shape) values."""
+    if len(shape) == 1:
+        return flat
+    step = len(flat) // shape[0]
+    return [_nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
 @REFERENCES.instance("q2")

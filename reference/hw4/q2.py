@@ -28,7 +28,7 @@ def _kernel_gradient(x: list[int], g: list[float], k: int) -> list[float]:
     z = F.conv1d(xt, w).reshape(-1)
     loss = (gt * z).sum()
     (grad,) = torch.autograd.grad(loss, w)
-    return [float(v) + 0.0 for v in grad.reshape(-1)]  # + 0.0: no -0.0
+    return [v + 0.0 for v in grad.reshape(-1).tolist()]  # + 0.0: no -0.0
 
 
 @REFERENCES.answer("q2.dL_dW", instance="q2")

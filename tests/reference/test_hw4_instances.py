@@ -80,6 +80,31 @@ def test_instances_do_not_depend_on_the_process() -> None:
     assert json.loads(out.stdout) == [Q2("401234567"), Q3("401234567")]
 
 
+@pytest.mark.parametrize(("low", "high"), [(-2, 2), (-3, 3), (0, 255), (0, 100), (7, 7)])
+def test_bulk_draws_read_the_same_bytes_as_single_draws(low: int, high: int) -> None:
+    """`integers`/`array` (one loop over a block) equal `integer` called once per value, across
+    block boundaries and rejected bytes, and leave the stream at the same place."""
+    from reference.hw4.instances import HashStream
+
+    for sid in ("401234567", "s-42", "x"):
+        bulk, single = HashStream("t", sid), HashStream("t", sid)
+        for count in (1, 5, 31, 32, 33, 200):
+            assert bulk.integers(count, low, high) == [single.integer(low, high) for _ in range(count)]
+        assert bulk.array([3, 2, 4], low, high) == [[[single.integer(low, high) for _ in range(4)] for _ in range(2)] for _ in range(3)]
+        assert bulk.byte() == single.byte() and bulk.counter == single.counter
+
+
+def test_q3_keys_follow_the_instance_not_a_stale_cache() -> None:
+    """The Q3 autograd pass is cached per instance value: a changed instance is recomputed."""
+    inst = Q3("401234567")
+    before = ref("q3.dL_dW1", inst)
+    changed = json.loads(json.dumps(inst))
+    changed["X"][0][0][0] += 1  # same shape, one entry changed in place of a copy
+    assert not np.array_equal(ref("q3.dL_dW1", changed), before)
+    inst["G"] = -inst["G"]  # mutated in place: the cache compares values, not identity
+    np.testing.assert_array_equal(ref("q3.dL_dW1", inst), -before)
+
+
 def test_different_ids_give_different_instances() -> None:
     ids = [f"4012345{n:02d}" for n in range(30)]
     assert len({json.dumps(Q2(s)) for s in ids}) == len(ids)
