@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.errors import AnswerError, GraderError, SubmissionError
+from grader.errors import AnswerError, GraderError, LimitExceeded, SubmissionError
 from grader.gradecache import GradeCache
 from grader.keys import KeyBook
 from grader.kinds import get_kind
@@ -34,45 +34,43 @@ def is_blank(raw: Any) -> bool:
 
 
 def grade_item(item: Item, raw: Any, *, keys: KeyBook | None, student_id: str | None, reveal: bool = True) -> ItemResult:
-    """Grade one answer. With `reveal=False` (or no keys) only read it back: no key is computed."""
+    """Grade one answer. With `reveal=False` (or no keys) only read it back: no key is computed.
+
+    Reference code runs outside the student's time bound (a slow key is not their timeout, and an
+    alarm inside reference code must not look like an author error): the key before the answer
+    is read and compared, and the keys of alternatives and known mistakes only when the answer
+    does not match the key (most do), before the remaining rules are compared in what is left
+    of the same bound.
+    """
     kind = get_kind(item.kind)
     expected_text = None
+    judge = keys if keys is not None and reveal and not item.manual else None  # the keys, when judging
     if is_blank(raw):
-        verdict = Verdict.missing()
+        verdict: Verdict | None = Verdict.missing()
     else:
-        read_as: str | None = None
-        if keys is not None and reveal and not item.manual:
-            # Reference code runs outside the student's time bound: a slow key is not their
-            # timeout, and an alarm inside reference code must not look like an author error.
-            for index in range(len(item.rules())):
-                keys.expected(item, index, student_id)
-        try:
-            # free text is only length-checked and kept: no alarm to arm (half the items of HW4)
-            with time_limit(0 if item.manual else ITEM_SECONDS, f"item {item.id}"):
-                parsed = kind.parse(raw, item)
-                read_as = kind.show(parsed, item)
-                if item.manual:
-                    verdict = Verdict.pending(read_as)
-                elif keys is None or not reveal:
-                    problems = getattr(kind, "format_problems", lambda parsed, item: [])(parsed, item)
-                    if problems:
-                        verdict = Verdict.invalid("; ".join(problems), read_as=read_as)
-                    else:
-                        verdict = Verdict(Status.PENDING, 0.0, read_as, "read correctly; correctness is not shown for this item")
-                else:
-                    verdict = match_rules(item, parsed, read_as, keys=keys, student_id=student_id)
-        except AnswerError as exc:
-            verdict = Verdict.invalid(exc.describe(), read_as=read_as)
-        except GraderError:
-            raise  # an author error (rubric, reference): stops the run
-        except Exception as exc:  # a bug in a kind must not stop the batch or lose other grades
-            verdict = Verdict.invalid(
-                f"internal error: the grader failed on this answer ({type(exc).__name__}); "
-                "this is a grader bug, not a mistake in the answer: a TA will review it",
-                read_as=read_as,
+        if judge is not None:
+            judge.expected(item, 0, student_id)
+        # free text is only length-checked and kept: no alarm to arm (half the items of HW4)
+        seconds = 0 if item.manual else ITEM_SECONDS
+        answer = _Answer()
+        started = time.monotonic()
+        verdict = _bounded(item, seconds, answer, lambda: _read_and_compare_key(kind, item, raw, answer, judge, student_id))
+        used = time.monotonic() - started
+        if verdict is None and judge is not None:  # not the key: alternatives and mistakes decide
+            book: KeyBook = judge
+            for index in range(1, len(item.rules())):
+                book.expected(item, index, student_id)
+            left = seconds - used
+            verdict = _bounded(
+                item,
+                left,
+                answer,
+                lambda: match_rules(item, answer.parsed, answer.read_as or "", keys=book, student_id=student_id, start=1, first=answer.first),
+                total=seconds,
             )
-    if keys is not None and reveal and item.show_expected and not item.manual:
-        expected_text = kind.show(keys.expected(item, 0, student_id), item)
+    assert verdict is not None
+    if judge is not None and item.show_expected:
+        expected_text = kind.show(judge.expected(item, 0, student_id), item)
     return ItemResult(
         item_id=item.id,
         question=item.question,
@@ -84,11 +82,76 @@ def grade_item(item: Item, raw: Any, *, keys: KeyBook | None, student_id: str | 
     )
 
 
-def match_rules(item: Item, parsed: Any, read_as: str, *, keys: KeyBook, student_id: str | None) -> Verdict:
-    """Key first, then accepted alternatives, then known mistakes; the first match decides."""
+class _Answer:
+    """What the first bounded step learned about an answer, for the second one."""
+
+    __slots__ = ("parsed", "read_as", "first")
+
+    def __init__(self) -> None:
+        self.parsed: Any = None
+        self.read_as: str | None = None
+        self.first: Verdict | None = None
+
+
+def _read_and_compare_key(kind: Any, item: Item, raw: Any, answer: _Answer, keys: KeyBook | None, student_id: str | None) -> Verdict | None:
+    """Read the answer and compare it with the key; None when other rules must decide."""
+    answer.parsed = parsed = kind.parse(raw, item)
+    answer.read_as = read_as = kind.show(parsed, item)
+    if item.manual:
+        return Verdict.pending(read_as)
+    if keys is None:
+        problems = getattr(kind, "format_problems", lambda parsed, item: [])(parsed, item)
+        if problems:
+            return Verdict.invalid("; ".join(problems), read_as=read_as)
+        return Verdict(Status.PENDING, 0.0, read_as, "read correctly; correctness is not shown for this item")
+    first = kind.compare(parsed, keys.expected(item, 0, student_id), item)
+    if first.status is Status.CORRECT:
+        return Verdict(Status.CORRECT, 1.0, read_as, first.feedback)
+    if len(item.rules()) == 1:
+        return Verdict(Status.WRONG, 0.0, read_as, first.feedback)
+    answer.first = first
+    return None
+
+
+def _bounded(item: Item, seconds: float, answer: _Answer, step: Callable[[], Verdict | None], *, total: float | None = None) -> Verdict | None:
+    """Run one step of reading or comparing an answer within `seconds` (0: unbounded); an
+    `AnswerError` becomes *invalid*, and a bug in a kind an *internal error* verdict."""
+    what = f"item {item.id}"
+    try:
+        if total and seconds <= 0:
+            raise LimitExceeded(_timeout_message(total, what))
+        try:
+            with time_limit(seconds, what):
+                return step()
+        except LimitExceeded as exc:
+            if total and exc.message == _timeout_message(seconds, what):
+                # the second step had what was left of the bound: name the whole bound
+                raise LimitExceeded(_timeout_message(total, what)) from None
+            raise
+    except AnswerError as exc:
+        return Verdict.invalid(exc.describe(), read_as=answer.read_as)
+    except GraderError:
+        raise  # an author error (rubric, reference): stops the run
+    except Exception as exc:  # a bug in a kind must not stop the batch or lose other grades
+        return Verdict.invalid(
+            f"internal error: the grader failed on this answer ({type(exc).__name__}); "
+            "this is a grader bug, not a mistake in the answer: a TA will review it",
+            read_as=answer.read_as,
+        )
+
+
+def _timeout_message(seconds: float, what: str) -> str:
+    """The message of `time_limit` for a step that ran out of time."""
+    return f"took longer than {seconds:g} s to check {what}; the answer was not graded"
+
+
+def match_rules(item: Item, parsed: Any, read_as: str, *, keys: KeyBook, student_id: str | None, start: int = 0, first: Verdict | None = None) -> Verdict:
+    """Key first, then accepted alternatives, then known mistakes; the first match decides.
+
+    `start` > 0 continues after rules already compared, `first` being the key's verdict.
+    """
     kind = get_kind(item.kind)
-    first: Verdict | None = None
-    for index, rule in enumerate(item.rules()):
+    for index, rule in enumerate(item.rules()[start:], start):
         verdict = kind.compare(parsed, keys.expected(item, index, student_id), item)
         if first is None:
             first = verdict

@@ -120,3 +120,75 @@ def test_a_failing_reference_is_an_author_error(hw4):
     keys = KeyBook(hw4, registry=registry)
     with pytest.raises(ReferenceSolutionError, match=r"q1.c.unet_conv2_params: reference q1.conv_params failed: ZeroDivisionError"):
         keys.warm()
+
+
+def _registry_with(hw4, name, func):
+    """The HW4 registry with reference `name` replaced by `func` (same instance)."""
+    from reference import Registry, RefFunction
+
+    real = hw4.registry()
+    registry = Registry("hw4")
+    registry.functions.update(real.functions)
+    registry.instances.update(real.instances)
+    old = real.functions[name]
+    registry.functions[name] = RefFunction(name, func, old.instance, old.formula, old.doc)
+    return registry
+
+
+def test_mistake_keys_are_computed_only_when_the_key_does_not_match(hw4):
+    from grader.keys import KeyBook
+
+    real = hw4.registry().functions["q2.dL_dW_official"].func
+    calls = []
+
+    def counted(instance):
+        calls.append(1)
+        return real(instance=instance)
+
+    keys = KeyBook(hw4, registry=_registry_with(hw4, "q2.dL_dW_official", counted))
+    item = hw4.item("q2.dL_dW")
+    sid = "401234567"
+    key = keys.expected(item, 0, sid)
+    official = real(instance=keys.instance("q2", sid))
+    assert grade_item(item, [float(v) for v in key], keys=keys, student_id=sid).status is Status.CORRECT
+    assert calls == []  # the key matched: the known mistake's reference never ran
+    result = grade_item(item, official, keys=keys, student_id=sid)
+    assert result.verdict.matched == "q2.dL_dW_official" and len(calls) == 1
+
+
+def test_a_slow_mistake_key_is_not_the_students_timeout(hw4, monkeypatch):
+    from grader.keys import KeyBook
+
+    real = hw4.registry().functions["q2.dL_dW_official"].func
+
+    def slow(instance):
+        time.sleep(0.4)
+        return real(instance=instance)
+
+    monkeypatch.setattr(engine, "ITEM_SECONDS", 0.2)
+    keys = KeyBook(hw4, registry=_registry_with(hw4, "q2.dL_dW_official", slow))
+    sid = "401234567"
+    result = grade_item(hw4.item("q2.dL_dW"), real(instance=keys.instance("q2", sid)), keys=keys, student_id=sid)
+    assert result.verdict.matched == "q2.dL_dW_official"  # reference code ran outside the 0.2 s bound
+
+
+def test_comparing_alternatives_shares_the_items_time_bound(hw4, hw4_keys, monkeypatch):
+    from grader.model import Verdict
+
+    def compare(parsed, expected, item):
+        if compare.calls:
+            time.sleep(5)  # a pathological comparison with a known mistake
+        compare.calls += 1
+        return Verdict.wrong(str(parsed))
+
+    compare.calls = 0
+    fake = types.SimpleNamespace(parse=lambda raw, item: raw, show=lambda value, item: str(value), compare=compare)
+    monkeypatch.setattr(engine, "get_kind", lambda kind: fake)
+    monkeypatch.setattr(engine, "ITEM_SECONDS", 0.2)
+    start = time.perf_counter()
+    item = hw4.item("q1.c.unet_conv2_params").model_copy(update={"show_expected": False})
+    result = grade_item(item, "1", keys=hw4_keys, student_id="1")
+    assert time.perf_counter() - start < 2
+    assert result.status is Status.INVALID
+    assert result.verdict.feedback == "took longer than 0.2 s to check item q1.c.unet_conv2_params; the answer was not graded"
+    assert result.verdict.read_as == "1"
