@@ -175,9 +175,13 @@ class Gradebook:
         rubric: Any,
         results: Sequence[SubmissionResult],
         ledger: Sequence[LedgerEntry] = (),
+        result_texts: Mapping[str, str] | None = None,
     ) -> int:
-        """Store one run (its metadata, every result, the ledger entries it makes) atomically."""
-        from grader.output import result_json
+        """Store one run (its metadata, every result, the ledger entries it makes) atomically.
+
+        `result_texts`: student id -> the result's JSON as `grader.output.result_doc` made it,
+        so a run that already has it does not build it again."""
+        from grader.output import result_doc
 
         now = utc_now()
         with self.transaction() as db:
@@ -202,7 +206,7 @@ class Gradebook:
                     (
                         run_id, r.student_id, r.source, r.file_sha256, r.submitted_at, r.raw_total,
                         r.adjustment_points, r.total, r.late_days,
-                        json.dumps(result_json(r), ensure_ascii=False, sort_keys=True),
+                        result_texts[r.student_id] if result_texts and r.student_id in result_texts else result_doc(r).text,
                     ),
                 )
                 db.executemany(

@@ -8,12 +8,16 @@ The JSON layout is a public contract (docs/results-format.md): add fields, never
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -187,13 +191,63 @@ def dumps(data: Any) -> str:
     return text
 
 
-def write_results(results: Iterable[SubmissionResult], out_dir: Path) -> list[Path]:
+@dataclass(frozen=True)
+class ResultDoc:
+    """A result's JSON, made once per run and shared by the run diff, results/*.json and the
+    gradebook (each used to build it again: a third of a re-grade's time at 1,000 students)."""
+
+    result: SubmissionResult
+    data: dict[str, Any]
+    text: str  # compact, sorted keys: what the gradebook stores and the digest is taken of
+
+    @property
+    def student_id(self) -> str:
+        return self.result.student_id
+
+    @cached_property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8", "replace")).hexdigest()
+
+
+def result_doc(result: SubmissionResult) -> ResultDoc:
+    data = result_json(result)
+    return ResultDoc(result, data, json.dumps(data, ensure_ascii=False, sort_keys=True))
+
+
+RESULTS_INDEX = ".results-index.json"  # {student id: [digest, size, mtime_ns]} of results/*.json as written
+
+
+def _load_results_index(out_dir: Path) -> dict[str, list[Any]]:
+    try:
+        data = json.loads((out_dir / RESULTS_INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, list) and len(v) == 3} if isinstance(data, dict) else {}
+
+
+def write_results(results: Iterable[SubmissionResult | ResultDoc], out_dir: Path) -> list[Path]:
+    """results/<id>.json for each result. A file whose content is unchanged is not written (its
+    time stays); one written by an earlier run from the same JSON (same digest) and not touched
+    since (same size and modification time) is not even formatted again."""
     remove_stale_temps(out_dir / "results")
+    index = _load_results_index(out_dir)
+    fresh: dict[str, list[Any]] = {}
     paths = []
-    for result in results:
-        path = out_dir / "results" / f"{result.student_id}.json"
-        write_if_changed(path, dumps(result_json(result)))
+    for item in results:
+        doc = item if isinstance(item, ResultDoc) else result_doc(item)
+        path = out_dir / "results" / f"{doc.student_id}.json"
         paths.append(path)
+        entry = index.get(doc.student_id)
+        try:
+            st = os.lstat(path) if entry is not None and entry[0] == doc.digest else None
+        except OSError:
+            st = None
+        if st is None or not stat.S_ISREG(st.st_mode) or [st.st_size, st.st_mtime_ns] != entry[1:]:  # type: ignore[index]
+            write_if_changed(path, dumps(doc.data))
+            st = os.lstat(path)
+        fresh[doc.student_id] = [doc.digest, st.st_size, st.st_mtime_ns]
+    if fresh != index:
+        atomic_write(out_dir / RESULTS_INDEX, json.dumps(fresh, sort_keys=True) + "\n")
     return paths
 
 

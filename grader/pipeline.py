@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from grader.engine import BatchResult, grade_batch
 from grader.gradecache import GradeCache
-from grader.output import atomic_write, dumps, write_grades_csv, write_results
+from grader.output import atomic_write, dumps, result_doc, write_grades_csv, write_results
 from grader.rubric import Rubric
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def run_grading(
     enrolled student ids; a file of any other id is listed as unreadable and not graded.
     """
     from grader.course import load_course_for
-    from grader.gradebook import Gradebook, default_db, diff_runs, merge_manual, snapshot_from_json, snapshot_of, utc_now
+    from grader.gradebook import Gradebook, default_db, diff_runs, merge_manual, snapshot_from_json, utc_now
     from grader.keys import reference_fingerprint
     from grader.policy import apply_batch, read_manifest
 
@@ -145,7 +145,8 @@ def run_grading(
             old = _results_folder(out_dir / "results", rubric.homework)
             label = f"{out_dir / 'results'} (a run not in the gradebook)" if old else None
             old = old or None
-        diff = diff_runs(old, {r.student_id: snapshot_of(r) for r in batch.results}, previous=label)
+        docs = [result_doc(r) for r in batch.results]  # each result's JSON, once
+        diff = diff_runs(old, {d.student_id: snapshot_from_json(d.data) for d in docs}, previous=label)
         rubric_sha = _sha256(Path(rubric.path)) if rubric.path else ""
         reference_sha = reference_fingerprint(rubric)
         course_sha = _sha256(Path(course_obj.path)) if course_obj is not None and course_obj.path else None
@@ -165,7 +166,7 @@ def run_grading(
         if dry_run:
             return outcome
 
-        outcome.written += write_results(batch.results, out_dir)
+        outcome.written += write_results(docs, out_dir)
         cache.save()
         outcome.written.append(write_grades_csv(batch.results, rubric, out_dir))
         outcome.written.append(write_errors(batch, out_dir))
@@ -183,7 +184,9 @@ def run_grading(
             "n_graded": len(batch.results),
             "n_unreadable": len(batch.errors),
         }
-        outcome.run_id = book.record_run(info, rubric=rubric, results=batch.results, ledger=ledger_entries)
+        outcome.run_id = book.record_run(
+            info, rubric=rubric, results=batch.results, ledger=ledger_entries, result_texts={d.student_id: d.text for d in docs}
+        )
         run_json = out_dir / "run.json"
         atomic_write(
             run_json,

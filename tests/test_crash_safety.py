@@ -280,3 +280,29 @@ def test_unchanged_results_are_not_rewritten(tmp_path):
     assert (path.stat().st_mtime_ns, path.stat().st_ino) == before
     assert write_if_changed(path, '{"a": 1}\n') is True
     assert path.read_text(encoding="utf-8") == '{"a": 1}\n'
+
+
+def test_results_already_written_are_not_formatted_again_but_edits_are_repaired(tmp_path, monkeypatch):
+    import grader.output as output
+    from tests.report.fixtures import make_result
+
+    results = [make_result("401000001"), make_result("401000002")]
+    output.write_results(results, tmp_path)
+    first = (tmp_path / "results" / "401000001.json").read_text(encoding="utf-8")
+    formatted: list[object] = []
+    real_dumps = output.dumps
+    monkeypatch.setattr(output, "dumps", lambda data: formatted.append(data) or real_dumps(data))
+
+    output.write_results(results, tmp_path)  # same results, files untouched: nothing formatted
+    assert formatted == []
+    # a hand-edited (or damaged) file no longer matches what was written: it is written again
+    (tmp_path / "results" / "401000001.json").write_text("{}", encoding="utf-8")
+    output.write_results(results, tmp_path)
+    assert len(formatted) == 1 and (tmp_path / "results" / "401000001.json").read_text(encoding="utf-8") == first
+    # a changed result is written; a damaged index only costs formatting everything once
+    results[1] = make_result("401000002", params_answer="73856")
+    output.write_results(results, tmp_path)
+    assert len(formatted) == 2 and '"73856"' in (tmp_path / "results" / "401000002.json").read_text(encoding="utf-8")
+    (tmp_path / output.RESULTS_INDEX).write_text("[not an index", encoding="utf-8")
+    output.write_results(results, tmp_path)
+    assert len(formatted) == 4
