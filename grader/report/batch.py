@@ -1,13 +1,18 @@
 """Many student reports: skip the unchanged ones, render the rest in a long-lived process pool.
 
-Views are built in the calling process (cheap, pure Python) and sent to workers; each worker's
-initializer loads templates, stylesheet and fonts once. A small JSON index next to the PDFs maps
-each file to the content hash of the view it was rendered from (graded-at time excluded), so a
-re-run renders only reports whose content, templates or fonts changed.
+Views are built in the calling process (pure Python) and sent to workers; each worker's
+initializer loads templates, stylesheet and fonts once. A small JSON index next to the PDFs
+records, per file, two hashes: of its inputs (the result, the rubric, the course name, the
+templates and fonts) and of the view it was rendered from (graded-at time excluded). A re-run
+skips a report whose inputs are unchanged without building its view (a re-grade after one TA
+score at 1,000 students spent 3 s building views to find them unchanged), and one whose view is
+unchanged without rendering it; so it renders only reports whose content, templates or fonts
+changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -29,7 +34,7 @@ from grader.report.view import StudentView, build_student_view, content_hash
 from grader.rubric import Rubric
 
 INDEX_NAME = ".report-index.json"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 1: {name: view hash}; read as view hashes without input hashes
 # A fresh interpreter per worker (not fork): workers never inherit the caller's threads, locks or
 # half-initialised native libraries. Each worker pays its imports once, in the initializer.
 START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -58,23 +63,46 @@ def report_name(student_id: str) -> str:
     return f"{student_id}.pdf"
 
 
-def load_index(out_dir: Path) -> dict[str, str]:
-    """The last run's {file name: content hash}; a missing or damaged index means "render all"."""
+@dataclass(frozen=True)
+class IndexEntry:
+    view: str  # content hash of the view the PDF was rendered from
+    inputs: str = ""  # hash of what the view was built from ("" if unknown)
+
+
+def load_index(out_dir: Path) -> dict[str, IndexEntry]:
+    """The last run's {file name: entry}; a missing or damaged index means "render all"."""
     try:
         data = json.loads((out_dir / INDEX_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION or not isinstance(data.get("reports"), dict):
+    if not isinstance(data, dict) or not isinstance(data.get("reports"), dict):
         return {}
-    return {str(k): str(v) for k, v in data["reports"].items()}
+    reports = data["reports"]
+    if data.get("version") == 1:
+        return {str(k): IndexEntry(str(v)) for k, v in reports.items()}
+    if data.get("version") != INDEX_VERSION:
+        return {}
+    return {
+        str(k): IndexEntry(str(v.get("view", "")), str(v.get("inputs", "")))
+        for k, v in reports.items()
+        if isinstance(v, dict)
+    }
 
 
-def save_index(out_dir: Path, index: dict[str, str]) -> None:
-    payload = {"version": INDEX_VERSION, "reports": dict(sorted(index.items()))}
+def save_index(out_dir: Path, index: dict[str, IndexEntry]) -> None:
+    reports = {name: {"view": e.view, "inputs": e.inputs} for name, e in sorted(index.items())}
+    payload = {"version": INDEX_VERSION, "reports": reports}
     try:
         write_atomic(out_dir / INDEX_NAME, (json.dumps(payload, indent=1) + "\n").encode("utf-8"))
     except OSError as exc:
         raise ReportError(f"cannot write the report index {out_dir / INDEX_NAME}: {exc.strerror or exc}") from exc
+
+
+def inputs_hash(result: SubmissionResult, context: str) -> str:
+    """Everything a student's view is built from: the whole result (its dataclass repr is
+    complete and deterministic: strings, numbers, enums, tuples) and `context` (rubric, course,
+    templates). A false "changed" only costs building the view again; the view hash decides."""
+    return hashlib.sha256((context + "\n" + repr(result)).encode("utf-8", "replace")).hexdigest()
 
 
 def _describe(view: StudentView) -> str:
@@ -153,9 +181,10 @@ class ReportPool:
 
         graded_at = graded_at or now_text()
         salt = fingerprint()
+        context = hashlib.sha256(f"{salt}\n{course}\n{rubric!r}".encode("utf-8", "replace")).hexdigest()
         index = load_index(out_dir)
         previous = dict(index)
-        todo: list[tuple[StudentView, Path, str]] = []
+        todo: list[tuple[StudentView, Path, IndexEntry]] = []
         seen: set[str] = set()
         skipped = 0
         for result in results:
@@ -163,25 +192,31 @@ class ReportPool:
             if name in seen:
                 raise ReportError(f"two results for student {result.student_id}: both would write {out_dir / name}")
             seen.add(name)
-            view = build_student_view(result, rubric, course=course, graded_at=graded_at)
-            digest = content_hash(view, salt)
             path = out_dir / name
-            if not force and index.get(name) == digest and path.is_file():
+            old = index.get(name)
+            inputs = inputs_hash(result, context)
+            if not force and old is not None and old.inputs == inputs and path.is_file():
                 skipped += 1
                 continue
-            todo.append((view, path, digest))
+            view = build_student_view(result, rubric, course=course, graded_at=graded_at)
+            entry = IndexEntry(content_hash(view, salt), inputs)
+            if not force and old is not None and old.view == entry.view and path.is_file():
+                index[name] = entry  # same page from new inputs (e.g. only the file's time changed)
+                skipped += 1
+                continue
+            todo.append((view, path, entry))
 
         failures: list[str] = []
         try:
             if self.jobs == 1 or len(todo) <= 1:
-                for view, path, digest in todo:
+                for view, path, entry in todo:
                     try:
                         render_view(view, path)
                     except ReportError as exc:
                         failures.append(str(exc))
                         index.pop(path.name, None)
                     else:
-                        index[path.name] = digest
+                        index[path.name] = entry
             else:
                 self._render_parallel(todo, index, failures)
         finally:
@@ -192,12 +227,12 @@ class ReportPool:
             raise ReportError(head + "".join(f"\n  - {f}" for f in failures))
         return ReportStats(rendered=len(todo), skipped=skipped, seconds=round(time.perf_counter() - start, 3))
 
-    def _render_parallel(self, todo: list[tuple[StudentView, Path, str]], index: dict[str, str], failures: list[str]) -> None:
+    def _render_parallel(self, todo: list[tuple[StudentView, Path, IndexEntry]], index: dict[str, IndexEntry], failures: list[str]) -> None:
         pool = self._pool()
-        futures: list[tuple[Future[Any], StudentView, Path, str]] = []
-        for view, path, digest in todo:
-            futures.append((pool.submit(_render_in_worker, view, str(path)), view, path, digest))
-        for future, view, path, digest in futures:
+        futures: list[tuple[Future[Any], StudentView, Path, IndexEntry]] = []
+        for view, path, entry in todo:
+            futures.append((pool.submit(_render_in_worker, view, str(path)), view, path, entry))
+        for future, view, path, entry in futures:
             try:
                 error = future.result()
             except BrokenProcessPool as exc:
@@ -206,7 +241,7 @@ class ReportPool:
             except Exception as exc:  # noqa: BLE001 - e.g. a view that would not pickle
                 error = f"cannot render {_describe(view)} ({path}): {type(exc).__name__}: {exc}"
             if error is None:
-                index[path.name] = digest
+                index[path.name] = entry
             else:
                 failures.append(error)
                 index.pop(path.name, None)
