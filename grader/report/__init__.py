@@ -4,7 +4,7 @@ results -> view model (`grader.report.view`, frozen dataclasses of plain values)
         -> Jinja2 templates (package data in `grader/report/templates/`)
         -> WeasyPrint (fonts bundled with matplotlib, a fetcher that loads nothing else).
 
-jinja2, weasyprint and matplotlib are imported only when something is rendered, so importing
+jinja2 and weasyprint are imported only when something is rendered, so importing
 this package stays cheap. Every rendering or writing failure is a `ReportError` that names the
 student (or the summary) and the file.
 """
@@ -67,14 +67,12 @@ def render_summary(
 ) -> None:
     """Render the class summary (histogram, per-question/item statistics, unreadable files)."""
     from grader.report.batch import now_text
-    from grader.report.charts import histogram_png, png_data_uri
     from grader.report.render import get_renderer, render_to_file
     from grader.report.view import build_summary_view
 
     view = build_summary_view(results, rubric, unreadable=unreadable, course=course, graded_at=graded_at or now_text())
 
     def render() -> bytes:
-        chart = png_data_uri(histogram_png(view.totals, view.total_max, view.bonus_total_max))
-        return get_renderer().summary_pdf(view, chart)
+        return get_renderer().summary_pdf(view)
 
     render_to_file(render, Path(path), "the class summary")

@@ -210,8 +210,10 @@ class Renderer:
     def student_html(self, view: StudentView) -> str:
         return self._student.render(r=view)
 
-    def summary_html(self, view: SummaryView, chart_uri: str) -> str:
-        return self._summary.render(s=view, chart_uri=chart_uri)
+    def summary_html(self, view: SummaryView) -> str:
+        from grader.report.charts import histogram
+
+        return self._summary.render(s=view, h=histogram(view.totals, view.total_max, view.bonus_total_max))
 
     def pdf(self, html: str) -> bytes:
         document = self._html(string=html, url_fetcher=self.fetcher)
@@ -222,8 +224,8 @@ class Renderer:
     def student_pdf(self, view: StudentView) -> bytes:
         return self.pdf(self.student_html(view))
 
-    def summary_pdf(self, view: SummaryView, chart_uri: str) -> bytes:
-        return self.pdf(self.summary_html(view, chart_uri))
+    def summary_pdf(self, view: SummaryView) -> bytes:
+        return self.pdf(self.summary_html(view))
 
 
 _RENDERER: Renderer | None = None

@@ -58,7 +58,6 @@ def test_short_user_agent_stylesheet_renders_the_same_pages(rubric, tmp_path):
     import weasyprint
     from pypdf import PdfReader
 
-    from grader.report.charts import histogram_png, png_data_uri
     from grader.report.render import Renderer
 
     short = Renderer()
@@ -67,10 +66,9 @@ def test_short_user_agent_stylesheet_renders_the_same_pages(rubric, tmp_path):
     full._html = weasyprint.HTML
     results = [make_result(), make_result("401000002", params_answer="73856")]
     summary = build_summary_view(results, rubric, unreadable=[("x.yaml", "bad <b>")], course="DL", graded_at="now")
-    chart = png_data_uri(histogram_png(summary.totals, summary.total_max, summary.bonus_total_max))
     documents = {
         "student": lambda r: r.student_pdf(build_student_view(results[0], rubric, course="DL", graded_at="now")),
-        "summary": lambda r: r.summary_pdf(summary, chart),
+        "summary": lambda r: r.summary_pdf(summary),
     }
     for name, render in documents.items():
         pdfs = {}
