@@ -173,6 +173,111 @@ def _check_yaml_events(text: str, name: str) -> None:
         raise SubmissionError(f"{name}: not valid YAML: {_yaml_message(exc)}") from None
 
 
+_UNUSUAL = object()  # the document needs the full loader
+_STR_TAG = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = frozenset({_STR_TAG, "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_PLAIN_CACHE: dict[str, Any] = {}  # short plain scalar -> its value (immutable), or _UNUSUAL
+_PLAIN_CACHE_LIMIT = 20_000
+_PLAIN_CACHE_CHARS = 80
+_MISSING_PLAIN = object()
+
+
+def _plain_scalar(loader: Any, event: yaml.ScalarEvent) -> Any:
+    """A plain (unquoted, untagged) scalar's value, as `yaml.load` with `_Loader` makes it."""
+    value = event.value
+    cached = _PLAIN_CACHE.get(value, _MISSING_PLAIN)
+    if cached is not _MISSING_PLAIN:
+        return cached
+    tag = loader.resolve(yaml.ScalarNode, value, event.implicit)
+    if tag == _STR_TAG:
+        result: Any = value
+    elif tag in _PLAIN_TAGS:
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+        try:
+            result = loader.yaml_constructors[tag](loader, node)
+        except yaml.YAMLError:
+            result = _UNUSUAL  # the full loader reports it, after the whole event check
+    else:
+        result = _UNUSUAL  # `<<`, `=`, ...: merge and value keys need the full loader
+    if len(value) <= _PLAIN_CACHE_CHARS:
+        if len(_PLAIN_CACHE) >= _PLAIN_CACHE_LIMIT:
+            _PLAIN_CACHE.clear()
+        _PLAIN_CACHE[value] = result
+    return result
+
+
+def _load_plain_yaml(text: str, name: str) -> Any:
+    """One pass over the parser's events: the checks of `_check_yaml_events`, and the data.
+
+    Handles documents made of untagged, unanchored mappings, lists and scalars (every answer
+    file we have seen), with exactly `yaml.load`'s values; returns `_UNUSUAL` at the first
+    anything else (a tag, an anchor, a merge key, a complex key, a second document), and the
+    caller starts over with the full loader. An error this pass raises is the one the event
+    check would raise at the same event.
+    """
+    loader = _Loader(text)
+    try:
+        depth = 0
+        count = -1
+        document: Any = None
+        # open containers: [container, pending mapping key or _MISSING_PLAIN]
+        stack: list[list[Any]] = []
+        while True:
+            try:
+                event = loader.get_event()
+            except yaml.YAMLError as exc:
+                raise SubmissionError(f"{name}: not valid YAML: {_yaml_message(exc)}") from None
+            count += 1
+            if count > MAX_YAML_EVENTS:
+                raise SubmissionError(f"{name}: too many YAML values (limit {MAX_YAML_EVENTS})")
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                if event.anchor is not None or event.tag is not None:
+                    return _UNUSUAL
+                value = _plain_scalar(loader, event) if event.implicit[0] else event.value
+                if value is _UNUSUAL:
+                    return _UNUSUAL
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise SubmissionError(f"{name}: nested deeper than {MAX_DEPTH} levels")
+                if event.anchor is not None or event.tag is not None:
+                    return _UNUSUAL
+                if stack and type(stack[-1][0]) is dict and stack[-1][1] is _MISSING_PLAIN:
+                    return _UNUSUAL  # a list or mapping as a mapping key
+                stack.append([{} if kind is yaml.MappingStartEvent else [], _MISSING_PLAIN])
+                continue
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                depth -= 1
+                value = stack.pop()[0]
+            elif kind is yaml.AliasEvent:
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                raise SubmissionError(f"{name}: line {line}: YAML aliases (*{event.anchor}) are not allowed in answer files")
+            elif kind is yaml.DocumentStartEvent:
+                if count > 1:
+                    return _UNUSUAL  # a second document: the full loader says so
+                continue
+            elif kind is yaml.StreamEndEvent:
+                return document
+            else:  # stream start, document end
+                continue
+            # a complete value: into the open container, or the document itself
+            if not stack:
+                document = value
+                continue
+            frame = stack[-1]
+            container = frame[0]
+            if type(container) is list:
+                container.append(value)
+            elif frame[1] is _MISSING_PLAIN:
+                frame[1] = value
+            else:
+                container[frame[1]] = value
+                frame[1] = _MISSING_PLAIN
+    finally:
+        loader.dispose()
+
+
 def _yaml_message(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -197,6 +302,12 @@ def parse_document(text: str, name: str) -> Any:
             raise SubmissionError(f"{name}: not valid JSON: {str(exc)[:200]}") from None
         _check_shape(document, name)
         return _clean(document)
+    document = _load_plain_yaml(text, name)
+    if document is not _UNUSUAL:
+        # Same events, checks and values as below; no alias or merge key, so the value count and
+        # depth are bounded by the event checks already. YAML text yields no lone surrogates
+        # except by an escape (libyaml refuses those too).
+        return _clean(document) if "\\" in text else document
     _check_yaml_events(text, name)
     try:
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader

@@ -150,3 +150,93 @@ def test_find_answer_files(tmp_path):
 def test_find_answer_files_missing_folder(tmp_path):
     with pytest.raises(SubmissionError, match="no such folder"):
         find_answer_files(tmp_path / "nope", PREFIX)
+
+
+# --- the one-pass YAML reader against the full loader --------------------------------------------
+
+_YAML_CASES = [
+    GOOD,
+    "student_id: 401234567\nanswers:\n  a: 12\n  b: -0\n  c: 0x1F\n  d: 0123\n  e: 1_000\n  f: 1:2\n  g: 1.5e3\n  h: .inf\n  i: .nan\n",
+    "answers: {a: no, b: yes, c: true, d: False, e: null, f: ~, g: '', h: 2001-02-30, i: 12:30:00}\n",
+    "answers:\n  m: [[1, 0], [0, 1]]\n  t:\n    - [1, 2]\n    - - 3\n      - 4\n  s: \"x\\u00e9\"\n  l: |\n    line\n  f: >-\n    folded\n",
+    "answers: {q: 73,856, r: '73,856', s: \"\\\\frac{1}{2}\", t: W^2*H, u: [1 0; 0 1]}\n",
+    "a: 1\na: 2\nb: {1: x, 1.0: y, true: z, null: w}\n",  # duplicate keys: the last wins
+    "answers:\n  big: " + "9" * 1500 + "\n",  # an overlong integer stays text
+    "x: &a 1\ny: 2\n",  # an anchor without an alias
+    "x: !!str 12\ny: !!int '7'\n",  # explicit tags
+    "base: {a: 1}\nmerged: {<<: {b: 2}, c: 3}\n",  # a merge key
+    "? [complex, key]\n: v\n",
+    "=: value key\n",
+    "--- a\n--- b\n",  # two documents
+    "---\n...\n",
+    "# only a comment\n",
+    "k: !!int abc\n",
+    "k: !!binary aGk=\n",
+    "k: !custom x\n",
+    "k: *undefined\n",
+    "a: &x 1\nb: &x 2\n",  # a duplicate anchor
+    "answers: [unclosed",
+    "a: [1, 2\nb: 3\n",
+    "a:" + " [" * 40 + " ]" * 40,
+    "a:" + " [" * 39 + " ]" * 39,
+    "- " * 41 + "x\n",
+    "[" + "1, " * 200_001 + "]",
+    "\ta: 1\n",
+]
+
+
+def _full_loader_only(monkeypatch):
+    from grader import submission
+
+    monkeypatch.setattr(submission, "_load_plain_yaml", lambda text, name: submission._UNUSUAL)
+
+
+def _outcome(text):
+    from grader.submission import parse_document
+
+    try:
+        return ("ok", repr(parse_document(text, "f.yaml")))  # repr: types, key order, nan, -0.0
+    except SubmissionError as exc:
+        return ("error", str(exc))
+
+
+def _random_documents(count):
+    import random
+
+    import yaml
+
+    rnd = random.Random(4)
+    chars = "ab:-#{}[],&*!|>'\"%@ \t\n\\01.e+xé٫۱٪×√^_~=<?"
+    words = ["0x1F", "0123", "1_000", "1:2", "no", "on", "Null", "~", "2001-01-01", "1e3", ".5", "+1", "-0", "<<", "=", "W^2*H", "[1 0; 0 1]", "73,856", "x: y", "- z"]
+
+    def scalar():
+        pick = rnd.randint(0, 5)
+        if pick == 0:
+            return rnd.randint(-(10**6), 10**6)
+        if pick == 1:
+            return rnd.choice([0.5, -1e300, float("inf"), 1e-7, 3.0, True, False, None])
+        if pick == 2:
+            return "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 10)))
+        return rnd.choice(words)
+
+    def value(depth=0):
+        pick = rnd.randint(0, 4 if depth < 4 else 1)
+        if pick <= 1:
+            return scalar()
+        if pick == 2:
+            return [value(depth + 1) for _ in range(rnd.randint(0, 4))]
+        return {scalar(): value(depth + 1) for _ in range(rnd.randint(0, 4))}
+
+    docs = []
+    for _ in range(count):
+        data = {"student_id": scalar(), "answers": value()}
+        docs.append(yaml.dump(data, default_flow_style=rnd.choice([None, True, False]), allow_unicode=rnd.random() < 0.5, sort_keys=False))
+        docs.append("answers:\n" + "".join(f"  q{i}: {scalar()}\n" for i in range(rnd.randint(1, 6))))
+    return docs
+
+
+@pytest.mark.parametrize("text", _YAML_CASES + _random_documents(150))
+def test_one_pass_yaml_reads_what_the_full_loader_reads(text, monkeypatch):
+    fast = _outcome(text)
+    _full_loader_only(monkeypatch)
+    assert fast == _outcome(text)
