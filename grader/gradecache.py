@@ -239,6 +239,8 @@ class GradeCache:
     def save(self) -> None:
         from grader.output import atomic_write
 
+        if self._new == self._old and self.path.is_file():
+            return  # nothing graded afresh, nothing gone: the file on disk is this cache
         payload = {"version": CACHE_VERSION, "key": self.key, "files": dict(sorted(self._new.items()))}
         try:
             atomic_write(self.path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n")

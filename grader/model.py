@@ -1,12 +1,15 @@
 """Results: frozen dataclasses from one item's verdict up to a whole submission.
 
-Totals are derived properties so they can never disagree with the items they sum.
+Totals are derived properties so they can never disagree with the items they sum; the objects
+are immutable, so each is computed once (`cached_property`: the results JSON, grades.csv, the
+diff and the reports ask for the same totals of every student).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 
 class Status(str, Enum):
@@ -77,7 +80,7 @@ class ItemResult:
     manual_score: ManualScore | None = None
     expected: str | None = None  # canonical key text, filled only where the rubric shows it
 
-    @property
+    @cached_property
     def status(self) -> Status:
         if self.manual and self.manual_score is not None:
             if self.manual_score.points >= self.max_points:
@@ -89,7 +92,7 @@ class ItemResult:
     def pending(self) -> bool:
         return self.manual and self.manual_score is None and self.verdict.status is Status.PENDING
 
-    @property
+    @cached_property
     def points(self) -> float:
         if self.manual:
             return self.manual_score.points if self.manual_score is not None else 0.0
@@ -136,44 +139,44 @@ class SubmissionResult:
                 return result
         raise KeyError(item_id)
 
-    @property
+    @cached_property
     def auto_points(self) -> float:
         return _sum(r.points for r in self.items if not r.manual and not r.bonus)
 
-    @property
+    @cached_property
     def manual_points(self) -> float:
         return _sum(r.points for r in self.items if r.manual and not r.bonus)
 
-    @property
+    @cached_property
     def bonus_points(self) -> float:
         return _sum(r.points for r in self.items if r.bonus)
 
-    @property
+    @cached_property
     def pending_points(self) -> float:
         return _sum(r.max_points for r in self.items if r.pending)
 
-    @property
+    @cached_property
     def max_points(self) -> float:
         return _sum(r.max_points for r in self.items if not r.bonus)
 
-    @property
+    @cached_property
     def max_bonus(self) -> float:
         return _sum(r.max_points for r in self.items if r.bonus)
 
-    @property
+    @cached_property
     def raw_total(self) -> float:
         """Points earned on items (regular + bonus), before course-policy adjustments."""
         return _sum(r.points for r in self.items)
 
-    @property
+    @cached_property
     def adjustment_points(self) -> float:
         return _sum(a.points for a in self.adjustments)
 
-    @property
+    @cached_property
     def total(self) -> float:
         return round(max(0.0, self.raw_total + self.adjustment_points), 4)
 
-    @property
+    @cached_property
     def late_days(self) -> int:
         return sum(a.late_days_used for a in self.adjustments)
 

@@ -57,9 +57,12 @@ def test_rerun_reuses_every_result_and_writes_the_same_bytes(generated, tmp_path
     first = run_grading(generated, rubric=rubric, out_dir=tmp_path / "out", jobs=1, pdf=False)
     assert (tmp_path / "out" / CACHE_NAME).is_file()
     before = _outputs(tmp_path / "out")
+    cache_file = (tmp_path / "out" / CACHE_NAME).stat()
     seen = _graded(monkeypatch)
     second = run_grading(generated, rubric=rubric, out_dir=tmp_path / "out", jobs=1, pdf=False)
     assert seen == []  # nothing graded again, the unreadable file included
+    after = (tmp_path / "out" / CACHE_NAME).stat()  # and the cache, unchanged, is not rewritten
+    assert (after.st_ino, after.st_mtime_ns) == (cache_file.st_ino, cache_file.st_mtime_ns)
     assert second.batch.results == first.batch.results and second.batch.errors == first.batch.errors
     assert _outputs(tmp_path / "out") == before
     # and the same as a run without any cache
