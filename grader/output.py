@@ -44,6 +44,19 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     run is removed by `remove_stale_temps`. Text is UTF-8 with lone surrogates (undecodable
     file names) replaced, so writing can never fail on encoding.
     """
+    tmp = stage_write(path, data)
+    try:
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        discard_staged(tmp)
+        raise
+
+
+def stage_write(path: Path, data: str | bytes) -> Path:
+    """The first half of `atomic_write`: the whole content, synced, in a temp file beside `path`
+    (named as `atomic_write` names it). `commit_staged` moves it into place; a process that
+    renders in parallel stages its files and lets the caller decide when they appear."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data if isinstance(data, bytes) else data.encode("utf-8", "replace")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.pid{os.getpid()}.", suffix=".tmp")
@@ -53,14 +66,29 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             handle.flush()
             os.fchmod(handle.fileno(), _FILE_MODE)
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        discard_staged(Path(tmp))
         raise
+    return Path(tmp)
+
+
+def commit_staged(tmp: Path, path: Path, *, sync_dir: bool = True) -> None:
+    """The second half: rename the staged file over `path` (`sync_dir=False` when the caller
+    syncs the folder once after many renames)."""
+    os.replace(tmp, path)
+    if sync_dir:
+        _fsync_dir(path.parent)
+
+
+def sync_dir(folder: Path) -> None:
+    _fsync_dir(folder)
+
+
+def discard_staged(tmp: Path | str) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
 
 
 def write_if_changed(path: Path, data: str | bytes) -> bool:

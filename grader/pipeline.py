@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.engine import BatchResult, grade_batch
+from grader.errors import ReportError
 from grader.gradecache import GradeCache
 from grader.output import atomic_write, dumps, result_doc, write_grades_csv, write_results
 from grader.rubric import Rubric
@@ -30,6 +32,8 @@ from grader.rubric import Rubric
 if TYPE_CHECKING:
     from grader.course import Course
     from grader.gradebook import RunDiff
+    from grader.report import ReportPool
+    from grader.report.batch import PlannedReports
 
 MANIFEST_NAME = "manifest.csv"
 
@@ -95,14 +99,57 @@ def run_grading(
     called with the `RunDiff` against the previous run before anything is written. `roster`: the
     enrolled student ids; a file of any other id is listed as unreadable and not graded.
     """
+    from grader.gradebook import utc_now
+
+    started = utc_now()
+    folder = Path(folder)
+    out_dir = Path(out_dir)
+    with _report_pool(jobs if pdf and not dry_run else None) as pool:
+        return _run(
+            folder, rubric=rubric, out_dir=out_dir, jobs=jobs, pdf=pdf, progress=progress, manifest=manifest, db=db,
+            dry_run=dry_run, course=course, on_diff=on_diff, roster=roster, started=started, pool=pool,
+        )
+
+
+@contextmanager
+def _report_pool(jobs: int | None) -> Iterator[ReportPool | None]:
+    """The report workers, started before grading so their start-up (WeasyPrint, fonts) overlaps
+    it; None when no PDFs are made (jobs None) or the report package is missing."""
+    if jobs is None:
+        yield None
+        return
+    try:
+        from grader.report import ReportPool
+    except ImportError:  # pragma: no cover - the report package is optional until installed
+        yield None
+        return
+    with ReportPool(jobs) as pool:
+        pool.start()
+        yield pool
+
+
+def _run(
+    folder: Path,
+    *,
+    rubric: Rubric,
+    out_dir: Path,
+    jobs: int,
+    pdf: bool,
+    progress: Callable[[int, int], None] | None,
+    manifest: Path | None,
+    db: Path | None,
+    dry_run: bool,
+    course: Course | None,
+    on_diff: Callable[[RunDiff], None] | None,
+    roster: Collection[str] | None,
+    started: str,
+    pool: ReportPool | None,
+) -> RunOutcome:
     from grader.course import load_course_for
     from grader.gradebook import Gradebook, default_db, diff_runs, merge_manual, snapshot_from_json, utc_now
     from grader.keys import reference_fingerprint
     from grader.policy import apply_batch, read_manifest
 
-    started = utc_now()
-    folder = Path(folder)
-    out_dir = Path(out_dir)
     course_obj = course if course is not None else load_course_for(rubric)
     if manifest is None and (folder / MANIFEST_NAME).is_file():
         manifest = folder / MANIFEST_NAME
@@ -114,6 +161,7 @@ def run_grading(
     batch = grade_batch(folder, rubric=rubric, jobs=jobs, progress=progress, roster=roster, cache=cache)
     db_path = Path(db) if db is not None else default_db(out_dir)
     book = Gradebook.snapshot(db_path) if dry_run else Gradebook.open(db_path)
+    reports: _StartedReports | None = None
     try:
         notes: list[str] = []
         results, manual_notes = merge_manual(batch.results, book.manual_scores(rubric.homework, rubric.part))
@@ -134,19 +182,29 @@ def run_grading(
                 results, course=course_obj, part=rubric.part, manifest=times, ledger=book.ledger(), manifest_name=str(manifest or "")
             )
         batch = replace(batch, results=tuple(results), notes=batch.notes + tuple(notes))
+        # the results are final: the report workers start on the changed reports and the summary
+        # now, while this process diffs and writes; nothing of theirs appears before step 5
+        if pool is not None:
+            reports = _StartedReports(batch, out_dir / "reports", pool, course=course_obj.course if course_obj is not None else "")
 
+        docs = [result_doc(r) for r in batch.results]  # each result's JSON, once
+        new = {d.student_id: snapshot_from_json(d.data) for d in docs}
         previous = book.latest_run(rubric.homework, rubric.part)
         old = None
         label = None
         if previous is not None:
-            old = {sid: snapshot_from_json(data) for sid, data in book.run_results(previous.id).items()}
+            # a student whose stored JSON is this run's, byte for byte, has this run's snapshot
+            texts = {d.student_id: d.text for d in docs}
+            old = {
+                sid: new[sid] if texts.get(sid) == text else snapshot_from_json(json.loads(text))
+                for sid, text in book.run_result_texts(previous.id).items()
+            }
             label = f"run {previous.id} ({previous.finished_at})"
         elif (out_dir / "results").is_dir():
             old = _results_folder(out_dir / "results", rubric.homework)
             label = f"{out_dir / 'results'} (a run not in the gradebook)" if old else None
             old = old or None
-        docs = [result_doc(r) for r in batch.results]  # each result's JSON, once
-        diff = diff_runs(old, {d.student_id: snapshot_from_json(d.data) for d in docs}, previous=label)
+        diff = diff_runs(old, new, previous=label)
         rubric_sha = _sha256(Path(rubric.path)) if rubric.path else ""
         reference_sha = reference_fingerprint(rubric)
         course_sha = _sha256(Path(course_obj.path)) if course_obj is not None and course_obj.path else None
@@ -203,10 +261,14 @@ def run_grading(
             ),
         )
         outcome.written.append(run_json)
+    except BaseException:
+        if reports is not None:
+            reports.cancel()
+        raise
     finally:
         book.close()
     if pdf:
-        outcome.report_note = _render_reports(batch, out_dir, jobs=jobs, course=course_obj.course if course_obj is not None else "")
+        outcome.report_note = reports.finish() if reports is not None else "PDF reports are not available in this installation"
     return outcome
 
 
@@ -225,20 +287,34 @@ def _results_folder(folder: Path, homework: str) -> dict[str, object]:
     return out
 
 
-def _render_reports(batch: BatchResult, out_dir: Path, *, jobs: int, course: str = "") -> str:
-    try:
-        from grader import report
-    except ImportError:  # the report package is optional until installed
-        return "PDF reports are not available in this installation"
-    stats = report.render_reports(batch.results, batch.rubric, out_dir / "reports", jobs=jobs, course=course)
-    report.render_summary(
-        batch.results,
-        batch.rubric,
-        out_dir / "reports" / "summary.pdf",
-        unreadable=[(e.file, e.message) for e in batch.errors],
-        course=course,
-    )
-    return str(stats)
+class _StartedReports:
+    """The class summary and the changed student reports, started in the pool's workers and
+    published by `finish()`."""
+
+    def __init__(self, batch: BatchResult, folder: Path, pool: ReportPool, *, course: str) -> None:
+        from grader.report.batch import now_text
+        from grader.report.view import build_summary_view
+
+        graded_at = now_text()
+        summary = build_summary_view(
+            batch.results, batch.rubric, unreadable=[(e.file, e.message) for e in batch.errors], course=course, graded_at=graded_at
+        )
+        self.plan: PlannedReports | None = None
+        self.error: ReportError | None = None
+        try:
+            self.plan = pool.plan_reports(batch.results, batch.rubric, folder, course=course, graded_at=graded_at, summary=summary)
+        except ReportError as exc:  # raised by finish(), after the results are written, as before
+            self.error = exc
+
+    def finish(self) -> str:
+        if self.error is not None:
+            raise self.error
+        assert self.plan is not None
+        return str(self.plan.finish())
+
+    def cancel(self) -> None:
+        if self.plan is not None:
+            self.plan.cancel()
 
 
 def load_json(path: Path) -> object:

@@ -306,3 +306,25 @@ def test_results_already_written_are_not_formatted_again_but_edits_are_repaired(
     (tmp_path / output.RESULTS_INDEX).write_text("[not an index", encoding="utf-8")
     output.write_results(results, tmp_path)
     assert len(formatted) == 4
+
+
+def test_reports_started_early_appear_only_when_the_run_completes(tmp_path, hw4):
+    """With a pool the report workers render while the run still diffs and writes; a run that
+    stops before the end publishes none of it (no PDF, no staged temp file), and a complete run
+    publishes all of it."""
+    from grader.pipeline import run_grading
+
+    def stop(diff):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_grading(ROOT / "submissions", rubric=hw4, out_dir=out, jobs=2, on_diff=stop)
+    reports = out / "reports"
+    assert not reports.exists() or sorted(p.name for p in reports.iterdir()) == []
+    assert not (out / "results").exists()
+
+    outcome = run_grading(ROOT / "submissions", rubric=hw4, out_dir=out, jobs=2)
+    names = sorted(p.name for p in reports.iterdir())
+    assert names == [".report-index.json", "401234567.pdf", "401234568.pdf", "401234569.pdf", "summary.pdf"], names
+    assert outcome.report_note.startswith("3 reports rendered, 0 unchanged")

@@ -66,13 +66,8 @@ def render_summary(
     graded_at: str = "",
 ) -> None:
     """Render the class summary (histogram, per-question/item statistics, unreadable files)."""
-    from grader.report.batch import now_text
-    from grader.report.render import get_renderer, render_to_file
+    from grader.report.batch import now_text, render_summary_view
     from grader.report.view import build_summary_view
 
     view = build_summary_view(results, rubric, unreadable=unreadable, course=course, graded_at=graded_at or now_text())
-
-    def render() -> bytes:
-        return get_renderer().summary_pdf(view)
-
-    render_to_file(render, Path(path), "the class summary")
+    render_summary_view(view, Path(path))

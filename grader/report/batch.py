@@ -28,12 +28,13 @@ from typing import Any
 
 from grader.errors import ReportError
 from grader.model import SubmissionResult
-from grader.output import remove_stale_temps
-from grader.report.render import fingerprint, get_renderer, render_to_file, write_atomic
-from grader.report.view import StudentView, build_student_view, content_hash
+from grader.output import commit_staged, discard_staged, remove_stale_temps, stage_write, sync_dir
+from grader.report.render import fingerprint, get_renderer, render_bytes, render_to_file, write_atomic
+from grader.report.view import StudentView, SummaryView, build_student_view, content_hash
 from grader.rubric import Rubric
 
 INDEX_NAME = ".report-index.json"
+SUMMARY_NAME = "summary.pdf"
 INDEX_VERSION = 2  # 1: {name: view hash}; read as view hashes without input hashes
 # A fresh interpreter per worker (not fork): workers never inherit the caller's threads, locks or
 # half-initialised native libraries. Each worker pays its imports once, in the initializer.
@@ -114,6 +115,11 @@ def render_view(view: StudentView, path: Path) -> None:
     render_to_file(lambda: get_renderer().student_pdf(view), path, _describe(view))
 
 
+def render_summary_view(view: SummaryView, path: Path) -> None:
+    """Render the class summary to `path` in this process (atomically; failures: ReportError)."""
+    render_to_file(lambda: get_renderer().summary_pdf(view), path, "the class summary")
+
+
 # --- worker side ------------------------------------------------------------------------------
 
 
@@ -121,16 +127,140 @@ def _init_worker() -> None:
     get_renderer()  # templates, stylesheet, fonts: once per worker
 
 
-def _render_in_worker(view: StudentView, path: str) -> str | None:
-    """None on success, else the error message (ReportError does not need to cross back)."""
-    try:
-        render_view(view, Path(path))
-    except ReportError as exc:
-        return str(exc)
-    return None
+def _ready() -> None:
+    """A no-op task: submitting one per worker makes the pool start them (and run the initializer)."""
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One PDF to render: a student's report or (`view` a SummaryView) the class summary."""
+
+    view: StudentView | SummaryView
+    path: Path
+
+    @property
+    def what(self) -> str:
+        return _describe(self.view) if isinstance(self.view, StudentView) else "the class summary"
+
+    def render(self) -> bytes:
+        view = self.view
+        if isinstance(view, StudentView):
+            return render_bytes(lambda: get_renderer().student_pdf(view), self.path, self.what)
+        return render_bytes(lambda: get_renderer().summary_pdf(view), self.path, self.what)
+
+
+def _stage_in_worker(tasks: list[_Task]) -> list[tuple[str | None, str | None]]:
+    """Render `tasks` one after another; for each, (staged temp file, None) or (None, error
+    message). The caller renames the files into place when it publishes the run."""
+    out: list[tuple[str | None, str | None]] = []
+    for task in tasks:
+        try:
+            out.append((str(stage_write(task.path, task.render())), None))
+        except ReportError as exc:
+            out.append((None, str(exc)))
+        except OSError as exc:
+            out.append((None, f"cannot write {task.what} ({task.path}): {exc.strerror or exc}"))
+    return out
 
 
 # --- caller side ------------------------------------------------------------------------------
+
+FEW_RENDERS = 6  # up to this many PDFs go to one worker: starting a second costs more than it saves
+
+
+@dataclass
+class _Job:
+    task: _Task
+    entry: IndexEntry | None  # None for the summary (not in the index)
+    future: Future[list[tuple[str | None, str | None]]] | None = None
+    position: int = 0  # in its future's list of outcomes
+
+
+def _chunks(n: int, workers: int) -> list[range]:
+    if n <= FEW_RENDERS:
+        return [range(n)] if n else []
+    size = max(1, n // (workers * 8))
+    return [range(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+class PlannedReports:
+    """Reports decided on (the unchanged ones skipped) and, in a pool, already being rendered;
+    none appears in the folder before `finish()`, and `cancel()` drops them all."""
+
+    def __init__(
+        self, pool: ReportPool, out_dir: Path, index: dict[str, IndexEntry], previous: dict[str, IndexEntry], jobs: list[_Job], skipped: int, start: float
+    ) -> None:
+        self._pool = pool
+        self._out_dir = out_dir
+        self._index = index
+        self._previous = previous  # the index as loaded
+        self._jobs = jobs
+        self._skipped = skipped
+        self._start = start
+        self._done = False
+
+    def _outcome(self, job: _Job) -> tuple[str | None, str | None]:
+        """A worker's (staged file, error), with a dead worker or an unpicklable view as the error."""
+        assert job.future is not None
+        try:
+            return job.future.result()[job.position]
+        except BrokenProcessPool as exc:
+            self._pool.close()
+            return None, f"cannot render {job.task.what} ({job.task.path}): the report worker died ({exc})"
+        except Exception as exc:  # noqa: BLE001 - e.g. a view that would not pickle
+            return None, f"cannot render {job.task.what} ({job.task.path}): {type(exc).__name__}: {exc}"
+
+    def finish(self) -> ReportStats:
+        """Publish every rendered PDF and save the index; failures (after all the others are
+        published) are one ReportError that lists them."""
+        self._done = True
+        index, failures = self._index, []
+        students = [job for job in self._jobs if job.entry is not None]
+        try:
+            for job in self._jobs:
+                path = job.task.path
+                if job.future is None:
+                    try:
+                        render_to_file(job.task.render, path, job.task.what)
+                        error = None
+                    except ReportError as exc:
+                        error = str(exc)
+                else:
+                    staged, error = self._outcome(job)
+                    if staged is not None:
+                        try:
+                            commit_staged(Path(staged), path, sync_dir=False)
+                        except OSError as exc:
+                            discard_staged(staged)
+                            error = f"cannot write {job.task.what} ({path}): {exc.strerror or exc}"
+                if error is not None:
+                    failures.append(error)
+                if job.entry is not None:
+                    if error is None:
+                        index[path.name] = job.entry
+                    else:
+                        index.pop(path.name, None)
+            if any(job.future is not None for job in self._jobs):
+                sync_dir(self._out_dir)
+        finally:
+            if index != self._previous or not (self._out_dir / INDEX_NAME).is_file():
+                save_index(self._out_dir, index)
+        if failures:
+            n = len(self._jobs)
+            head = f"{len(failures)} of {n} report{'s' if n != 1 else ''} failed"
+            raise ReportError(head + "".join(f"\n  - {f}" for f in failures))
+        return ReportStats(rendered=len(students), skipped=self._skipped, seconds=round(time.perf_counter() - self._start, 3))
+
+    def cancel(self) -> None:
+        """Drop the reports: wait for the renders under way and delete what they staged."""
+        if self._done:
+            return
+        self._done = True
+        for job in self._jobs:
+            if job.future is not None and not job.future.cancel():
+                staged, _ = self._outcome(job)
+                if staged is not None:
+                    discard_staged(staged)
 
 
 class ReportPool:
@@ -161,7 +291,15 @@ class ReportPool:
             )
         return self._executor
 
-    def render_reports(
+    def start(self) -> None:
+        """Start a worker now, without waiting for it. It spends ~0.5 s importing WeasyPrint and
+        loading fonts; a caller with other work first (grading, writing results) gets that for
+        free, which was most of a re-grade's report time. Further workers start when there is
+        work for them. No-op with jobs=1."""
+        if self.jobs > 1 and self._executor is None:
+            self._pool().submit(_ready)
+
+    def plan_reports(
         self,
         results: Sequence[SubmissionResult],
         rubric: Rubric,
@@ -170,7 +308,12 @@ class ReportPool:
         course: str = "",
         graded_at: str = "",
         force: bool = False,
-    ) -> ReportStats:
+        summary: SummaryView | None = None,
+    ) -> PlannedReports:
+        """Decide which student reports to render (and the class summary, `out_dir/summary.pdf`,
+        if `summary` is given: always rendered) and, with a pool, start rendering them, the
+        summary first (see `PlannedReports`). In-process (jobs=1, or one PDF and no pool
+        running) they are rendered by `finish()`."""
         start = time.perf_counter()
         out_dir = Path(out_dir)
         try:
@@ -184,7 +327,7 @@ class ReportPool:
         context = hashlib.sha256(f"{salt}\n{course}\n{rubric!r}".encode("utf-8", "replace")).hexdigest()
         index = load_index(out_dir)
         previous = dict(index)
-        todo: list[tuple[StudentView, Path, IndexEntry]] = []
+        jobs: list[_Job] = [_Job(_Task(summary, out_dir / SUMMARY_NAME), None)] if summary is not None else []
         seen: set[str] = set()
         skipped = 0
         for result in results:
@@ -204,44 +347,28 @@ class ReportPool:
                 index[name] = entry  # same page from new inputs (e.g. only the file's time changed)
                 skipped += 1
                 continue
-            todo.append((view, path, entry))
+            jobs.append(_Job(_Task(view, path), entry))
+        if self.jobs > 1 and (len(jobs) > 1 or self._executor is not None):
+            pool = self._pool()
+            for chunk in _chunks(len(jobs), self.jobs):
+                future = pool.submit(_stage_in_worker, [jobs[i].task for i in chunk])
+                for position, i in enumerate(chunk):
+                    jobs[i].future, jobs[i].position = future, position
+        return PlannedReports(self, out_dir, index, previous, jobs, skipped, start)
 
-        failures: list[str] = []
+    def render_reports(
+        self,
+        results: Sequence[SubmissionResult],
+        rubric: Rubric,
+        out_dir: Path,
+        *,
+        course: str = "",
+        graded_at: str = "",
+        force: bool = False,
+    ) -> ReportStats:
+        """Render every changed report now (see `plan_reports`)."""
+        plan = self.plan_reports(results, rubric, out_dir, course=course, graded_at=graded_at, force=force)
         try:
-            if self.jobs == 1 or len(todo) <= 1:
-                for view, path, entry in todo:
-                    try:
-                        render_view(view, path)
-                    except ReportError as exc:
-                        failures.append(str(exc))
-                        index.pop(path.name, None)
-                    else:
-                        index[path.name] = entry
-            else:
-                self._render_parallel(todo, index, failures)
+            return plan.finish()
         finally:
-            if index != previous or not (out_dir / INDEX_NAME).is_file():
-                save_index(out_dir, index)
-        if failures:
-            head = f"{len(failures)} of {len(todo)} report{'s' if len(todo) != 1 else ''} failed"
-            raise ReportError(head + "".join(f"\n  - {f}" for f in failures))
-        return ReportStats(rendered=len(todo), skipped=skipped, seconds=round(time.perf_counter() - start, 3))
-
-    def _render_parallel(self, todo: list[tuple[StudentView, Path, IndexEntry]], index: dict[str, IndexEntry], failures: list[str]) -> None:
-        pool = self._pool()
-        futures: list[tuple[Future[Any], StudentView, Path, IndexEntry]] = []
-        for view, path, entry in todo:
-            futures.append((pool.submit(_render_in_worker, view, str(path)), view, path, entry))
-        for future, view, path, entry in futures:
-            try:
-                error = future.result()
-            except BrokenProcessPool as exc:
-                self.close()
-                error = f"cannot render {_describe(view)} ({path}): the report worker died ({exc})"
-            except Exception as exc:  # noqa: BLE001 - e.g. a view that would not pickle
-                error = f"cannot render {_describe(view)} ({path}): {type(exc).__name__}: {exc}"
-            if error is None:
-                index[path.name] = entry
-            else:
-                failures.append(error)
-                index.pop(path.name, None)
+            plan.cancel()

@@ -246,8 +246,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     atomic_write(path, data)
 
 
-def render_to_file(render: Any, path: Path, what: str) -> None:
-    """Run `render()` (-> PDF bytes) and write it atomically; any failure is a `ReportError`.
+def render_bytes(render: Any, path: Path, what: str) -> bytes:
+    """Run `render()` (-> PDF bytes); any failure is a `ReportError` naming `what` and `path`.
 
     WeasyPrint's fatal fetch error derives from BaseException, hence the wide net.
     """
@@ -259,6 +259,13 @@ def render_to_file(render: Any, path: Path, what: str) -> None:
         raise
     except BaseException as exc:  # noqa: BLE001 - see docstring
         raise ReportError(f"cannot render {what} ({path}): {type(exc).__name__}: {exc}") from exc
+    assert isinstance(data, bytes)
+    return data
+
+
+def render_to_file(render: Any, path: Path, what: str) -> None:
+    """`render_bytes`, then write the PDF atomically; any failure is a `ReportError`."""
+    data = render_bytes(render, path, what)
     try:
         write_atomic(path, data)
     except OSError as exc:
