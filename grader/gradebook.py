@@ -254,8 +254,12 @@ class Gradebook:
 
     def run_results(self, run_id: int) -> dict[str, dict[str, Any]]:
         """student id → that student's results JSON (as in results/<id>.json) in this run."""
+        return {sid: json.loads(text) for sid, text in self.run_result_texts(run_id).items()}
+
+    def run_result_texts(self, run_id: int) -> dict[str, str]:
+        """student id → that student's results JSON as stored (`grader.output.ResultDoc.text`)."""
         rows = self.conn.execute("SELECT student_id, result_json FROM submissions WHERE run_id = ? ORDER BY student_id", (run_id,))
-        return {r["student_id"]: json.loads(r["result_json"]) for r in rows}
+        return {r["student_id"]: r["result_json"] for r in rows}
 
     def item_answers(self, run_id: int) -> dict[tuple[str, str], tuple[str, str | None, str]]:
         """(student, item) → (status, read_as, feedback) for this run."""

@@ -1,8 +1,8 @@
 """Results: frozen dataclasses from one item's verdict up to a whole submission.
 
 Totals are derived properties so they can never disagree with the items they sum; the objects
-are immutable, so each is computed once (`cached_property`: the results JSON, grades.csv, the
-diff and the reports ask for the same totals of every student).
+are immutable, so a submission's totals are summed once, in one pass (the results JSON,
+grades.csv, the policy, the diff and the reports all ask for them).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class ItemResult:
     manual_score: ManualScore | None = None
     expected: str | None = None  # canonical key text, filled only where the rubric shows it
 
-    @cached_property
+    @property
     def status(self) -> Status:
         if self.manual and self.manual_score is not None:
             if self.manual_score.points >= self.max_points:
@@ -92,7 +92,7 @@ class ItemResult:
     def pending(self) -> bool:
         return self.manual and self.manual_score is None and self.verdict.status is Status.PENDING
 
-    @cached_property
+    @property
     def points(self) -> float:
         if self.manual:
             return self.manual_score.points if self.manual_score is not None else 0.0
@@ -140,33 +140,56 @@ class SubmissionResult:
         raise KeyError(item_id)
 
     @cached_property
+    def _tally(self) -> tuple[float, float, float, float, float, float, float]:
+        """(auto, manual, bonus, pending, max, max bonus, raw total) in one pass over the items."""
+        auto = manual = bonus = pending = most = most_bonus = raw = 0.0
+        for r in self.items:
+            points = r.points
+            raw += points
+            if r.bonus:
+                bonus += points
+                most_bonus += r.max_points
+            else:
+                most += r.max_points
+                if r.manual:
+                    manual += points
+                else:
+                    auto += points
+            if r.pending:
+                pending += r.max_points
+        return (
+            round(auto, 6), round(manual, 6), round(bonus, 6), round(pending, 6),
+            round(most, 6), round(most_bonus, 6), round(raw, 6),
+        )
+
+    @property
     def auto_points(self) -> float:
-        return _sum(r.points for r in self.items if not r.manual and not r.bonus)
+        return self._tally[0]
 
-    @cached_property
+    @property
     def manual_points(self) -> float:
-        return _sum(r.points for r in self.items if r.manual and not r.bonus)
+        return self._tally[1]
 
-    @cached_property
+    @property
     def bonus_points(self) -> float:
-        return _sum(r.points for r in self.items if r.bonus)
+        return self._tally[2]
 
-    @cached_property
+    @property
     def pending_points(self) -> float:
-        return _sum(r.max_points for r in self.items if r.pending)
+        return self._tally[3]
 
-    @cached_property
+    @property
     def max_points(self) -> float:
-        return _sum(r.max_points for r in self.items if not r.bonus)
+        return self._tally[4]
 
-    @cached_property
+    @property
     def max_bonus(self) -> float:
-        return _sum(r.max_points for r in self.items if r.bonus)
+        return self._tally[5]
 
-    @cached_property
+    @property
     def raw_total(self) -> float:
         """Points earned on items (regular + bonus), before course-policy adjustments."""
-        return _sum(r.points for r in self.items)
+        return self._tally[6]
 
     @cached_property
     def adjustment_points(self) -> float:

@@ -63,3 +63,31 @@ def test_totals_are_derived():
 def test_total_never_negative():
     result = SubmissionResult("1", "hw4", "f", (item("q1.a", Verdict.correct(), 1),), adjustments=(Adjustment(AdjustmentKind.TOO_LATE, -5, "x"),))
     assert result.total == 0
+
+
+def _mixed_items(seed: int) -> tuple[ItemResult, ...]:
+    import random
+
+    rng = random.Random(seed)
+    verdicts = [Verdict.correct("x"), Verdict(Status.PARTIAL, 0.3, "x"), Verdict.wrong("x"), Verdict.missing(), Verdict.pending("t")]
+    out = []
+    for i in range(rng.randint(0, 40)):
+        manual = rng.random() < 0.4
+        score = ManualScore(round(rng.uniform(0, 3), 2)) if manual and rng.random() < 0.5 else None
+        out.append(item(f"q{i % 6}.i{i}", rng.choice(verdicts[4:] if manual else verdicts[:4]), round(rng.uniform(0.1, 3), 1),
+                        bonus=rng.random() < 0.2, manual=manual, manual_score=score))
+    return tuple(out)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_one_pass_totals_equal_the_plain_sums(seed):
+    items = _mixed_items(seed)
+    r = SubmissionResult("s", "hw4", "f.yaml", items)
+    plain = lambda values: round(sum(values), 6)  # noqa: E731
+    assert r.auto_points == plain(i.points for i in items if not i.manual and not i.bonus)
+    assert r.manual_points == plain(i.points for i in items if i.manual and not i.bonus)
+    assert r.bonus_points == plain(i.points for i in items if i.bonus)
+    assert r.pending_points == plain(i.max_points for i in items if i.pending)
+    assert r.max_points == plain(i.max_points for i in items if not i.bonus)
+    assert r.max_bonus == plain(i.max_points for i in items if i.bonus)
+    assert r.raw_total == plain(i.points for i in items)

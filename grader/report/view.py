@@ -413,14 +413,22 @@ def build_summary_view(
     questions: list[QuestionStats] = []
     all_items = [r for result in results for r in result.items]
     rubric_questions = {q.id: q for q in rubric.questions}
+    # each submission's points per (question, bonus), in one pass over its items
+    earned: list[dict[tuple[str, bool], float]] = []
+    for result in results:
+        sums: dict[tuple[str, bool], float] = {}
+        for r in result.items:
+            key = (r.question, r.bonus)
+            sums[key] = sums.get(key, 0) + r.points
+        earned.append(sums)
     for qid in dict.fromkeys(_question_order(rubric, all_items) + [_question_of(i, by_item) for i in item_ids]):
         ids = [i for i in item_ids if _question_of(i, by_item) == qid]
         if not ids:
             continue
         q = rubric_questions.get(qid)
         stats = tuple(_item_stats(i, _rubric_item(rubric, i), by_item.get(i, [])) for i in ids)
-        regular = [sum(r.points for r in s.items if r.question == qid and not r.bonus) for s in results]
-        bonus = [sum(r.points for r in s.items if r.question == qid and r.bonus) for s in results]
+        regular = [sums.get((qid, False), 0) for sums in earned]
+        bonus = [sums.get((qid, True), 0) for sums in earned]
         q_max = q.points if q is not None else sum(s.max_points for s in stats if not s.bonus)
         q_bonus = q.bonus if q is not None else sum(s.max_points for s in stats if s.bonus)
         questions.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import statistics
 import unicodedata
 
 from grader.report.text import _BIDI_CONTROLS, bidi_text, clean
@@ -86,3 +87,13 @@ def test_short_user_agent_stylesheet_renders_the_same_pages(rubric, tmp_path):
         assert images["full"] == images["short"], f"{name}: the pages differ"
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm not installed: compared the text only")
+
+
+def test_summary_question_means_equal_the_plain_sums(rubric):
+    results = [make_result(str(401000000 + i), params_answer=a) for i, a in enumerate(["73728", "73856", "x", "73856"])]
+    summary = build_summary_view(results, rubric)
+    for q in summary.questions:
+        regular = [sum(r.points for r in s.items if r.question == q.id and not r.bonus) for s in results]
+        bonus = [sum(r.points for r in s.items if r.question == q.id and r.bonus) for s in results]
+        assert q.mean == round(statistics.fmean(regular), 4)
+        assert q.bonus_mean == (round(statistics.fmean(bonus), 4) if q.bonus_max else None)
