@@ -176,11 +176,14 @@ class _Job:
     position: int = 0  # in its future's list of outcomes
 
 
-def _chunks(n: int, workers: int) -> list[range]:
-    if n <= FEW_RENDERS:
-        return [range(n)] if n else []
-    size = max(1, n // (workers * 8))
-    return [range(i, min(i + size, n)) for i in range(0, n, size)]
+CHUNK = 4  # PDFs per task beyond that: small, so the workers finish together (a task is ~0.5 s)
+
+
+def _chunks(n: int) -> list[range]:
+    """Task boundaries over `n` PDFs: one task for a few (one worker, no second start-up),
+    else tasks of `CHUNK`."""
+    size = n if n <= FEW_RENDERS else CHUNK
+    return [range(i, min(i + size, n)) for i in range(0, n, size)] if n else []
 
 
 class PlannedReports:
@@ -350,7 +353,7 @@ class ReportPool:
             jobs.append(_Job(_Task(view, path), entry))
         if self.jobs > 1 and (len(jobs) > 1 or self._executor is not None):
             pool = self._pool()
-            for chunk in _chunks(len(jobs), self.jobs):
+            for chunk in _chunks(len(jobs)):
                 future = pool.submit(_stage_in_worker, [jobs[i].task for i in chunk])
                 for position, i in enumerate(chunk):
                     jobs[i].future, jobs[i].position = future, position

@@ -250,3 +250,10 @@ def test_failures_name_the_student_and_file_and_spare_the_others(tmp_path, rubri
 def test_duplicate_student_ids_are_refused(tmp_path, rubric):
     with pytest.raises(ReportError, match="two results for student 401000001"):
         render_reports([make_result("401000001"), make_result("401000001")], rubric, tmp_path)
+
+
+@pytest.mark.parametrize(("n", "sizes"), [(0, []), (1, [1]), (6, [6]), (7, [4, 3]), (9, [4, 4, 1]), (1001, [4] * 250 + [1])])
+def test_render_tasks_one_for_a_few_pdfs_else_small_chunks(n, sizes):
+    chunks = batch._chunks(n)
+    assert [len(c) for c in chunks] == sizes
+    assert [i for c in chunks for i in c] == list(range(n))
