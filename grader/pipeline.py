@@ -184,10 +184,12 @@ def _run(
         batch = replace(batch, results=tuple(results), notes=batch.notes + tuple(notes))
         # the results are final: the report workers start on the changed reports and the summary
         # now, while this process diffs and writes; nothing of theirs appears before step 5
-        if pool is not None:
-            reports = _StartedReports(batch, out_dir / "reports", pool, course=course_obj.course if course_obj is not None else "")
-
         docs = [result_doc(r) for r in batch.results]  # each result's JSON, once
+        if pool is not None:
+            reports = _StartedReports(
+                batch, out_dir / "reports", pool, course=course_obj.course if course_obj is not None else "", digests={d.student_id: d.digest for d in docs}
+            )
+
         new = {d.student_id: snapshot_from_json(d.data) for d in docs}
         previous = book.latest_run(rubric.homework, rubric.part)
         old = None
@@ -291,7 +293,7 @@ class _StartedReports:
     """The class summary and the changed student reports, started in the pool's workers and
     published by `finish()`."""
 
-    def __init__(self, batch: BatchResult, folder: Path, pool: ReportPool, *, course: str) -> None:
+    def __init__(self, batch: BatchResult, folder: Path, pool: ReportPool, *, course: str, digests: dict[str, str]) -> None:
         from grader.report.batch import now_text
         from grader.report.view import build_summary_view
 
@@ -302,7 +304,9 @@ class _StartedReports:
         self.plan: PlannedReports | None = None
         self.error: ReportError | None = None
         try:
-            self.plan = pool.plan_reports(batch.results, batch.rubric, folder, course=course, graded_at=graded_at, summary=summary)
+            self.plan = pool.plan_reports(
+                batch.results, batch.rubric, folder, course=course, graded_at=graded_at, summary=summary, result_digests=digests
+            )
         except ReportError as exc:  # raised by finish(), after the results are written, as before
             self.error = exc
 

@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -99,11 +99,28 @@ def save_index(out_dir: Path, index: dict[str, IndexEntry]) -> None:
         raise ReportError(f"cannot write the report index {out_dir / INDEX_NAME}: {exc.strerror or exc}") from exc
 
 
-def inputs_hash(result: SubmissionResult, context: str) -> str:
-    """Everything a student's view is built from: the whole result (its dataclass repr is
-    complete and deterministic: strings, numbers, enums, tuples) and `context` (rubric, course,
-    templates). A false "changed" only costs building the view again; the view hash decides."""
-    return hashlib.sha256((context + "\n" + repr(result)).encode("utf-8", "replace")).hexdigest()
+def inputs_hash(result: SubmissionResult, context: str, result_digest: str | None = None) -> str:
+    """Everything a student's view is built from, as one hash: the result and `context`
+    (rubric, course, templates). A false "changed" only costs building the view again; the
+    view hash then decides.
+
+    The result is its dataclass repr (complete and deterministic: strings, numbers, enums,
+    tuples), or, cheaper when the caller has it, `result_digest`, the digest of its results
+    JSON (`grader.output.ResultDoc.digest`), plus what a page shows that the JSON does not
+    carry: the student's name, and per item its question, the verdict's own status (the JSON
+    has the status a TA's score gives a manual item) and the TA's name on a manual score.
+    tests/report/test_pdf.py changes every field of a result one at a time and checks that
+    whatever changes the page changes this hash.
+    """
+    if result_digest is None:
+        shown = repr(result)
+    else:
+        extra = (
+            result.name,
+            tuple((r.question, r.verdict.status.value, r.manual_score.grader if r.manual_score else None) for r in result.items),
+        )
+        shown = result_digest + repr(extra)
+    return hashlib.sha256((context + "\n" + shown).encode("utf-8", "replace")).hexdigest()
 
 
 def _describe(view: StudentView) -> str:
@@ -312,11 +329,13 @@ class ReportPool:
         graded_at: str = "",
         force: bool = False,
         summary: SummaryView | None = None,
+        result_digests: Mapping[str, str] | None = None,
     ) -> PlannedReports:
         """Decide which student reports to render (and the class summary, `out_dir/summary.pdf`,
         if `summary` is given: always rendered) and, with a pool, start rendering them, the
         summary first (see `PlannedReports`). In-process (jobs=1, or one PDF and no pool
-        running) they are rendered by `finish()`."""
+        running) they are rendered by `finish()`. `result_digests`: student id -> the digest of
+        the result's JSON, when the caller has it (see `inputs_hash`)."""
         start = time.perf_counter()
         out_dir = Path(out_dir)
         try:
@@ -340,7 +359,7 @@ class ReportPool:
             seen.add(name)
             path = out_dir / name
             old = index.get(name)
-            inputs = inputs_hash(result, context)
+            inputs = inputs_hash(result, context, result_digests.get(result.student_id) if result_digests else None)
             if not force and old is not None and old.inputs == inputs and path.is_file():
                 skipped += 1
                 continue

@@ -97,3 +97,57 @@ def test_summary_question_means_equal_the_plain_sums(rubric):
         bonus = [sum(r.points for r in s.items if r.question == q.id and r.bonus) for s in results]
         assert q.mean == round(statistics.fmean(regular), 4)
         assert q.bonus_mean == (round(statistics.fmean(bonus), 4) if q.bonus_max else None)
+
+
+def _mutations(value, path=()):
+    """(path, changed copy) for every leaf of a result, one at a time."""
+    import dataclasses
+    from enum import Enum
+
+    if dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            for p, new in _mutations(getattr(value, f.name), (*path, f.name)):
+                yield p, dataclasses.replace(value, **{f.name: new})
+    elif isinstance(value, tuple):
+        for i, v in enumerate(value):
+            for p, new in _mutations(v, (*path, i)):
+                yield p, (*value[:i], new, *value[i + 1:])
+        if value:
+            yield (*path, "dropped"), value[:-1]
+    elif isinstance(value, Enum):
+        yield path, next(m for m in type(value) if m is not value)
+    elif isinstance(value, bool):
+        yield path, not value
+    elif isinstance(value, (int, float)):
+        yield path, value + 0.37
+    elif isinstance(value, str):
+        yield path, value + "x"
+    elif isinstance(value, dict):
+        yield path, {**value, "x": "y"}
+
+
+def test_report_inputs_key_changes_whenever_the_page_does(rubric):
+    """The cheap key (results JSON digest + the few shown fields the JSON lacks) and the full one
+    (the result's repr): for every field of a result changed alone, a changed page means a
+    changed key. A new field that reaches the page but not the key fails here."""
+    from grader.output import result_doc
+    from grader.report.batch import inputs_hash
+
+    base = make_result()
+    context = "ctx"
+
+    def page(result):
+        return content_hash(build_student_view(result, rubric, course="DL", graded_at="now"))
+
+    def keys(result):
+        return inputs_hash(result, context, result_doc(result).digest), inputs_hash(result, context)
+
+    base_page, (base_cheap, base_full) = page(base), keys(base)
+    checked = 0
+    for path, changed in _mutations(base):
+        cheap, full = keys(changed)
+        if page(changed) != base_page:
+            checked += 1
+            assert cheap != base_cheap, f"changing {path} changes the page but not the report key"
+            assert full != base_full, path
+    assert checked > 40  # the walk reached the items, verdicts, manual scores and adjustments
