@@ -187,6 +187,42 @@ def report_html_class(weasyprint: Any, ua_css: str) -> Any:
     return ReportHTML
 
 
+PDF_ZLIB_LEVEL = 6
+
+
+class _Zlib:
+    """`zlib` as pydyf sees it, with `compressobj` at `PDF_ZLIB_LEVEL` instead of pydyf's 9."""
+
+    def __getattr__(self, name: str) -> Any:
+        import zlib
+
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        import zlib
+
+        return zlib.compressobj(min(level, PDF_ZLIB_LEVEL) if level >= 0 else level, *args, **kwargs)
+
+
+def use_faster_pdf_compression() -> bool:
+    """pydyf (WeasyPrint's PDF writer) compresses every stream at zlib level 9: 12 ms of a
+    student report's ~120 ms, for files 1.4% smaller than at level 6 (3 ms; measured on HW4
+    reports). Neither offers a setting, so where pydyf still takes `zlib` from its module
+    globals, it gets one whose `compressobj` caps the level at 6. Returns whether it did."""
+    import zlib
+
+    import pydyf
+
+    current = getattr(pydyf, "zlib", None)
+    if isinstance(current, _Zlib):
+        return True
+    if current is not zlib:  # pydyf changed how it compresses: leave it alone
+        return False
+    pydyf.zlib = _Zlib()
+    return True
+
+
 class Renderer:
     """Templates, stylesheet and fonts loaded once; `student_pdf`/`summary_pdf` render bytes."""
 
@@ -195,6 +231,7 @@ class Renderer:
         from weasyprint.text.fonts import FontConfiguration
 
         self._weasyprint = weasyprint
+        use_faster_pdf_compression()
         templates = resources.files(TEMPLATE_PACKAGE) / TEMPLATE_DIR
         self._html = report_html_class(weasyprint, (templates / UA_STYLESHEET).read_text(encoding="utf-8"))
         self.env = make_environment()

@@ -257,3 +257,20 @@ def test_render_tasks_one_for_a_few_pdfs_else_small_chunks(n, sizes):
     chunks = batch._chunks(n)
     assert [len(c) for c in chunks] == sizes
     assert [i for c in chunks for i in c] == list(range(n))
+
+
+def test_pdf_streams_are_compressed_at_level_6(student_pdf):
+    import zlib
+
+    import pydyf
+
+    from grader.report.render import _Zlib, use_faster_pdf_compression
+
+    assert use_faster_pdf_compression() and isinstance(pydyf.zlib, _Zlib)  # the renderer applied it
+    data = b"BT /F1 7.6 Tf (correct \\267 1 / 1) Tj ET\n" * 200
+    c = pydyf.zlib.compressobj(level=9)
+    assert c.compress(data) + c.flush() == zlib.compress(data, 6)
+    assert pydyf.zlib.decompress(zlib.compress(data)) == data  # everything else is zlib's
+    # and the reports it writes are sound PDFs whose streams decompress
+    _, _, reader = student_pdf
+    assert all(page.get_contents().get_data() for page in reader.pages)
