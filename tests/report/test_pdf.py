@@ -274,3 +274,20 @@ def test_pdf_streams_are_compressed_at_level_6(student_pdf):
     # and the reports it writes are sound PDFs whose streams decompress
     _, _, reader = student_pdf
     assert all(page.get_contents().get_data() for page in reader.pages)
+
+
+def test_in_process_batches_freeze_the_heap_only_while_they_render(tmp_path, rubric, monkeypatch):
+    import gc
+
+    seen: list[int] = []
+    real = batch.render_to_file
+
+    def spy(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "render_to_file", spy)
+    before = gc.get_freeze_count()
+    render_reports([make_result("401000001"), make_result("401000002")], rubric, tmp_path)
+    assert len(seen) == 2 and min(seen) > before  # what lived before the batch was frozen
+    assert gc.get_freeze_count() == before  # and is collectable again afterwards
