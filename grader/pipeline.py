@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from grader.engine import BatchResult, grade_batch
 from grader.errors import ReportError
 from grader.gradecache import GradeCache
-from grader.output import atomic_write, dumps, result_doc, write_grades_csv, write_results
+from grader.output import atomic_write, discard_staged, dumps, result_doc, write_grades_csv, write_results
 from grader.rubric import Rubric
 
 if TYPE_CHECKING:
@@ -184,11 +184,11 @@ def _run(
         batch = replace(batch, results=tuple(results), notes=batch.notes + tuple(notes))
         # the results are final: the report workers start on the changed reports and the summary
         # now, while this process diffs and writes; nothing of theirs appears before step 5
+        if pool is not None:  # the summary first: it is the longest single render
+            reports = _StartedReports(batch, out_dir / "reports", pool, course=course_obj.course if course_obj is not None else "")
         docs = [result_doc(r) for r in batch.results]  # each result's JSON, once
-        if pool is not None:
-            reports = _StartedReports(
-                batch, out_dir / "reports", pool, course=course_obj.course if course_obj is not None else "", digests={d.student_id: d.digest for d in docs}
-            )
+        if reports is not None:
+            reports.plan({d.student_id: d.digest for d in docs})
 
         new = {d.student_id: snapshot_from_json(d.data) for d in docs}
         previous = book.latest_run(rubric.homework, rubric.part)
@@ -290,35 +290,48 @@ def _results_folder(folder: Path, homework: str) -> dict[str, object]:
 
 
 class _StartedReports:
-    """The class summary and the changed student reports, started in the pool's workers and
-    published by `finish()`."""
+    """The class summary (started at once) and the changed student reports (`plan`), rendered
+    in the pool's workers while the run writes, and published by `finish()`."""
 
-    def __init__(self, batch: BatchResult, folder: Path, pool: ReportPool, *, course: str, digests: dict[str, str]) -> None:
+    def __init__(self, batch: BatchResult, folder: Path, pool: ReportPool, *, course: str) -> None:
         from grader.report.batch import now_text
         from grader.report.view import build_summary_view
 
-        graded_at = now_text()
+        self.batch, self.folder, self.pool, self.course = batch, folder, pool, course
+        self.graded_at = now_text()
         summary = build_summary_view(
-            batch.results, batch.rubric, unreadable=[(e.file, e.message) for e in batch.errors], course=course, graded_at=graded_at
+            batch.results, batch.rubric, unreadable=[(e.file, e.message) for e in batch.errors], course=course, graded_at=self.graded_at
         )
-        self.plan: PlannedReports | None = None
+        self.summary = pool.submit_summary(summary, folder)
+        self.plan_: PlannedReports | None = None
         self.error: ReportError | None = None
+
+    def plan(self, digests: dict[str, str]) -> None:
         try:
-            self.plan = pool.plan_reports(
-                batch.results, batch.rubric, folder, course=course, graded_at=graded_at, summary=summary, result_digests=digests
+            self.plan_ = self.pool.plan_reports(
+                self.batch.results, self.batch.rubric, self.folder, course=self.course, graded_at=self.graded_at,
+                result_digests=digests, also=[self.summary],
             )
         except ReportError as exc:  # raised by finish(), after the results are written, as before
             self.error = exc
 
     def finish(self) -> str:
         if self.error is not None:
+            self.cancel()
             raise self.error
-        assert self.plan is not None
-        return str(self.plan.finish())
+        assert self.plan_ is not None
+        return str(self.plan_.finish())
 
     def cancel(self) -> None:
-        if self.plan is not None:
-            self.plan.cancel()
+        if self.plan_ is not None:
+            self.plan_.cancel()
+        elif self.summary.future is not None and not self.summary.future.cancel():
+            try:
+                staged, _ = self.summary.future.result()[0]
+            except Exception:  # noqa: BLE001 - a dead worker staged nothing we could remove
+                return
+            if staged is not None:
+                discard_staged(staged)
 
 
 def load_json(path: Path) -> object:

@@ -203,7 +203,10 @@ FEW_RENDERS = 6  # up to this many PDFs go to one worker: starting a second cost
 
 
 @dataclass
-class _Job:
+class RenderJob:
+    """One PDF on its way: its task, its index entry (None for the summary) and, in a pool,
+    the future of the worker task that renders it (at `position` among that task's PDFs)."""
+
     task: _Task
     entry: IndexEntry | None  # None for the summary (not in the index)
     future: Future[list[tuple[str | None, str | None]]] | None = None
@@ -225,7 +228,7 @@ class PlannedReports:
     none appears in the folder before `finish()`, and `cancel()` drops them all."""
 
     def __init__(
-        self, pool: ReportPool, out_dir: Path, index: dict[str, IndexEntry], previous: dict[str, IndexEntry], jobs: list[_Job], skipped: int, start: float
+        self, pool: ReportPool, out_dir: Path, index: dict[str, IndexEntry], previous: dict[str, IndexEntry], jobs: list[RenderJob], skipped: int, start: float
     ) -> None:
         self._pool = pool
         self._out_dir = out_dir
@@ -236,7 +239,7 @@ class PlannedReports:
         self._start = start
         self._done = False
 
-    def _outcome(self, job: _Job) -> tuple[str | None, str | None]:
+    def _outcome(self, job: RenderJob) -> tuple[str | None, str | None]:
         """A worker's (staged file, error), with a dead worker or an unpicklable view as the error."""
         assert job.future is not None
         try:
@@ -276,7 +279,7 @@ class PlannedReports:
         students = sum(1 for job in self._jobs if job.entry is not None)
         return ReportStats(rendered=students, skipped=self._skipped, seconds=round(time.perf_counter() - self._start, 3))
 
-    def _publish(self, job: _Job) -> str | None:
+    def _publish(self, job: RenderJob) -> str | None:
         """Render `job` here, or move its staged file into place; the error message, if any."""
         path = job.task.path
         if job.future is None:
@@ -307,12 +310,18 @@ class PlannedReports:
 
 
 class ReportPool:
-    """A reusable batch renderer. With `jobs` > 1 it starts a process pool on first need and
-    keeps it until `close()` (use it as a context manager); `jobs=1` renders in-process."""
+    """A reusable batch renderer; use it as a context manager (`close()` ends its workers).
+
+    With `jobs` > 1: `start()` starts one worker at once (importing WeasyPrint and loading
+    fonts takes it ~0.5 s, during which the caller grades); it takes the summary and batches of
+    a few PDFs, in order, so a re-grade never waits for a second worker to start. Bigger
+    batches go to a pool of `jobs` workers, started when needed. `jobs=1` renders in-process.
+    """
 
     def __init__(self, jobs: int = 1) -> None:
         self.jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor: ProcessPoolExecutor | None = None  # `jobs` workers
+        self._warm: ProcessPoolExecutor | None = None  # the one worker `start()` starts
 
     def __enter__(self) -> ReportPool:
         return self
@@ -321,26 +330,37 @@ class ReportPool:
         self.close()
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        for executor in (self._executor, self._warm):
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
+        self._executor = self._warm = None
+
+    def _new_executor(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(START_METHOD), initializer=_init_worker)
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.jobs,
-                mp_context=multiprocessing.get_context(START_METHOD),
-                initializer=_init_worker,
-            )
+            self._executor = self._new_executor(self.jobs)
         return self._executor
 
+    def _for_few(self) -> ProcessPoolExecutor:
+        """Where a few PDFs go: the warm worker if there is one."""
+        return self._warm if self._warm is not None else self._pool()
+
     def start(self) -> None:
-        """Start a worker now, without waiting for it. It spends ~0.5 s importing WeasyPrint and
-        loading fonts; a caller with other work first (grading, writing results) gets that for
-        free, which was most of a re-grade's report time. Further workers start when there is
-        work for them. No-op with jobs=1."""
-        if self.jobs > 1 and self._executor is None:
-            self._pool().submit(_ready)
+        """Start the warm worker now, without waiting for it. No-op with jobs=1."""
+        if self.jobs > 1 and self._warm is None and self._executor is None:
+            self._warm = self._new_executor(1)
+            self._warm.submit(_ready)
+
+    def submit_summary(self, view: SummaryView, out_dir: Path) -> RenderJob:
+        """Start rendering the class summary (`out_dir/summary.pdf`) now, before the student
+        reports are planned; pass the job to `plan_reports(also=...)`, which publishes it."""
+        job = RenderJob(_Task(view, Path(out_dir) / SUMMARY_NAME), None)
+        if self.jobs > 1:
+            Path(out_dir).mkdir(parents=True, exist_ok=True)
+            job.future = self._for_few().submit(_stage_in_worker, [job.task])
+        return job
 
     def plan_reports(
         self,
@@ -353,12 +373,14 @@ class ReportPool:
         force: bool = False,
         summary: SummaryView | None = None,
         result_digests: Mapping[str, str] | None = None,
+        also: Sequence[RenderJob] = (),
     ) -> PlannedReports:
         """Decide which student reports to render (and the class summary, `out_dir/summary.pdf`,
         if `summary` is given: always rendered) and, with a pool, start rendering them, the
         summary first (see `PlannedReports`). In-process (jobs=1, or one PDF and no pool
         running) they are rendered by `finish()`. `result_digests`: student id -> the digest of
-        the result's JSON, when the caller has it (see `inputs_hash`)."""
+        the result's JSON, when the caller has it (see `inputs_hash`); `also`: jobs started
+        earlier (`submit_summary`) that this plan publishes with its own."""
         start = time.perf_counter()
         out_dir = Path(out_dir)
         try:
@@ -372,7 +394,7 @@ class ReportPool:
         context = hashlib.sha256(f"{salt}\n{course}\n{rubric!r}".encode("utf-8", "replace")).hexdigest()
         index = load_index(out_dir)
         previous = dict(index)
-        jobs: list[_Job] = [_Job(_Task(summary, out_dir / SUMMARY_NAME), None)] if summary is not None else []
+        jobs: list[RenderJob] = [RenderJob(_Task(summary, out_dir / SUMMARY_NAME), None)] if summary is not None else []
         seen: set[str] = set()
         skipped = 0
         for result in results:
@@ -392,14 +414,14 @@ class ReportPool:
                 index[name] = entry  # same page from new inputs (e.g. only the file's time changed)
                 skipped += 1
                 continue
-            jobs.append(_Job(_Task(view, path), entry))
-        if self.jobs > 1 and (len(jobs) > 1 or self._executor is not None):
-            pool = self._pool()
+            jobs.append(RenderJob(_Task(view, path), entry))
+        if self.jobs > 1 and (len(jobs) > 1 or self._executor is not None or self._warm is not None):
+            pool = self._for_few() if len(jobs) <= FEW_RENDERS else self._pool()
             for chunk in _chunks(len(jobs)):
                 future = pool.submit(_stage_in_worker, [jobs[i].task for i in chunk])
                 for position, i in enumerate(chunk):
                     jobs[i].future, jobs[i].position = future, position
-        return PlannedReports(self, out_dir, index, previous, jobs, skipped, start)
+        return PlannedReports(self, out_dir, index, previous, [*also, *jobs], skipped, start)
 
     def render_reports(
         self,
