@@ -200,6 +200,13 @@ def _got(err: Any) -> str:
     return f", got {value!r}"
 
 
+def parse_trusted_yaml(text: str) -> Any:
+    """A rubric's or course file's YAML, with libyaml's loader where PyYAML has it (the same
+    safe loading, ~10x faster: the pure-Python one took 0.1 s of every run per rubric read).
+    Student files have their own bounded reader (grader/submission.py)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
 def read_yaml_mapping(path: Path, *, what: str) -> dict[str, Any]:
     """A trusted YAML file (rubric, course) as a mapping, with `path` added; `RubricError` if not."""
     try:
@@ -207,7 +214,7 @@ def read_yaml_mapping(path: Path, *, what: str) -> dict[str, Any]:
     except OSError as exc:
         raise RubricError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = parse_trusted_yaml(text)
     except yaml.YAMLError as exc:
         raise RubricError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -40,19 +40,26 @@ def rubric_dirs() -> list[Path]:
     return seen
 
 
-def all_rubric_paths() -> list[Path]:
+def _rubric_heads() -> list[tuple[Path, dict[str, Any]]]:
+    """Every rubric in the rubric folders, parsed once."""
     import yaml
 
-    paths = []
+    from grader.rubric import parse_trusted_yaml
+
+    found = []
     for folder in rubric_dirs():
         for path in sorted(folder.glob("*.yaml")):
             try:
-                head = yaml.safe_load(path.read_text(encoding="utf-8"))
+                head = parse_trusted_yaml(path.read_text(encoding="utf-8"))
             except (OSError, yaml.YAMLError):
                 continue
             if isinstance(head, dict) and "file_prefix" in head and "items" in head:
-                paths.append(path)
-    return paths
+                found.append((path, head))
+    return found
+
+
+def all_rubric_paths() -> list[Path]:
+    return [path for path, _ in _rubric_heads()]
 
 
 def find_rubric(rubric: Path | None, *, file_names: list[str]) -> Path:
@@ -61,11 +68,8 @@ def find_rubric(rubric: Path | None, *, file_names: list[str]) -> Path:
 
     if rubric is not None:
         return rubric
-    import yaml
-
-    candidates = all_rubric_paths()
-    for path in candidates:
-        prefix = str(yaml.safe_load(path.read_text(encoding="utf-8")).get("file_prefix", ""))
+    for path, head in _rubric_heads():
+        prefix = str(head.get("file_prefix", ""))
         if prefix and any(name.lower().startswith(prefix.lower()) for name in file_names):
             return path
     where = ", ".join(str(d) for d in rubric_dirs()) or "no rubrics folder found"
