@@ -291,3 +291,37 @@ def test_in_process_batches_freeze_the_heap_only_while_they_render(tmp_path, rub
     render_reports([make_result("401000001"), make_result("401000002")], rubric, tmp_path)
     assert len(seen) == 2 and min(seen) > before  # what lived before the batch was frozen
     assert gc.get_freeze_count() == before  # and is collectable again afterwards
+
+
+class _KillsTheWorker:
+    """Unpickling this (in a report worker) ends that process at once, as a crash would."""
+
+    def __reduce__(self):
+        import os
+
+        return (os._exit, (3,))
+
+    def __str__(self) -> str:
+        return "killer"
+
+
+def test_a_dead_worker_fails_its_reports_leaves_no_temp_and_the_pool_recovers(tmp_path, rubric, monkeypatch):
+    import dataclasses
+
+    real_build = batch.build_student_view
+
+    def build(result, *args, **kwargs):
+        view = real_build(result, *args, **kwargs)
+        return dataclasses.replace(view, name=_KillsTheWorker()) if result.student_id == "401000002" else view
+
+    results = [make_result("401000001"), make_result("401000002")]
+    with batch.ReportPool(2) as pool:
+        monkeypatch.setattr(batch, "build_student_view", build)
+        with pytest.raises(ReportError) as caught:
+            pool.render_reports(results, rubric, tmp_path)
+        assert "2 of 2 reports failed" in str(caught.value) and "the report worker died" in str(caught.value)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [batch.INDEX_NAME]  # no PDF, no temp file
+        assert json.loads((tmp_path / batch.INDEX_NAME).read_text())["reports"] == {}
+        monkeypatch.setattr(batch, "build_student_view", real_build)
+        assert pool.render_reports(results, rubric, tmp_path).rendered == 2  # a fresh pool takes over
+    assert sorted(p.name for p in tmp_path.glob("*.pdf")) == ["401000001.pdf", "401000002.pdf"]
