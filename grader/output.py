@@ -47,7 +47,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     tmp = stage_write(path, data)
     try:
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        sync_dir(path.parent)
     except BaseException:
         discard_staged(tmp)
         raise
@@ -77,11 +77,7 @@ def commit_staged(tmp: Path, path: Path, *, sync_dir: bool = True) -> None:
     syncs the folder once after many renames)."""
     os.replace(tmp, path)
     if sync_dir:
-        _fsync_dir(path.parent)
-
-
-def sync_dir(folder: Path) -> None:
-    _fsync_dir(folder)
+        sync_dir(path.parent)
 
 
 def discard_staged(tmp: Path | str) -> None:
@@ -107,8 +103,8 @@ def write_if_changed(path: Path, data: str | bytes) -> bool:
     return True
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (a power cut after it must not bring the old file back)."""
+def sync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (a power cut after it must not bring the old file back)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from grader.engine import BatchResult, grade_batch
 from grader.errors import ReportError
 from grader.gradecache import GradeCache
-from grader.output import atomic_write, discard_staged, dumps, result_doc, write_grades_csv, write_results
+from grader.output import atomic_write, dumps, result_doc, write_grades_csv, write_results
 from grader.rubric import Rubric
 
 if TYPE_CHECKING:
@@ -187,6 +187,7 @@ def _run(
         if pool is not None:  # the summary first: it is the longest single render
             reports = _StartedReports(batch, out_dir / "reports", pool, course=course_obj.course if course_obj is not None else "")
         docs = [result_doc(r) for r in batch.results]  # each result's JSON, once
+        texts = {d.student_id: d.text for d in docs}
         if reports is not None:
             reports.plan({d.student_id: d.digest for d in docs})
 
@@ -196,7 +197,6 @@ def _run(
         label = None
         if previous is not None:
             # a student whose stored JSON is this run's, byte for byte, has this run's snapshot
-            texts = {d.student_id: d.text for d in docs}
             old = {
                 sid: new[sid] if texts.get(sid) == text else snapshot_from_json(json.loads(text))
                 for sid, text in book.run_result_texts(previous.id).items()
@@ -245,7 +245,7 @@ def _run(
             "n_unreadable": len(batch.errors),
         }
         outcome.run_id = book.record_run(
-            info, rubric=rubric, results=batch.results, ledger=ledger_entries, result_texts={d.student_id: d.text for d in docs}
+            info, rubric=rubric, results=batch.results, ledger=ledger_entries, result_texts=texts
         )
         run_json = out_dir / "run.json"
         atomic_write(
@@ -303,12 +303,12 @@ class _StartedReports:
             batch.results, batch.rubric, unreadable=[(e.file, e.message) for e in batch.errors], course=course, graded_at=self.graded_at
         )
         self.summary = pool.submit_summary(summary, folder)
-        self.plan_: PlannedReports | None = None
+        self.planned: PlannedReports | None = None
         self.error: ReportError | None = None
 
     def plan(self, digests: dict[str, str]) -> None:
         try:
-            self.plan_ = self.pool.plan_reports(
+            self.planned = self.pool.plan_reports(
                 self.batch.results, self.batch.rubric, self.folder, course=self.course, graded_at=self.graded_at,
                 result_digests=digests, also=[self.summary],
             )
@@ -319,19 +319,14 @@ class _StartedReports:
         if self.error is not None:
             self.cancel()
             raise self.error
-        assert self.plan_ is not None
-        return str(self.plan_.finish())
+        assert self.planned is not None
+        return str(self.planned.finish())
 
     def cancel(self) -> None:
-        if self.plan_ is not None:
-            self.plan_.cancel()
-        elif self.summary.future is not None and not self.summary.future.cancel():
-            try:
-                staged, _ = self.summary.future.result()[0]
-            except Exception:  # noqa: BLE001 - a dead worker staged nothing we could remove
-                return
-            if staged is not None:
-                discard_staged(staged)
+        if self.planned is not None:
+            self.planned.cancel()  # the summary is one of its jobs
+        else:
+            self.summary.discard(self.pool)
 
 
 def load_json(path: Path) -> object:

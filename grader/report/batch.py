@@ -211,6 +211,25 @@ class RenderJob:
     future: Future[list[tuple[str | None, str | None]]] | None = None
     position: int = 0  # in its future's list of outcomes
 
+    def outcome(self, pool: ReportPool) -> tuple[str | None, str | None]:
+        """The worker's (staged file, error); a dead worker (which also closes `pool`) or a view
+        that would not pickle is the error."""
+        assert self.future is not None
+        try:
+            return self.future.result()[self.position]
+        except BrokenProcessPool as exc:
+            pool.close()
+            return None, f"cannot render {self.task.what} ({self.task.path}): the report worker died ({exc})"
+        except Exception as exc:  # noqa: BLE001 - e.g. a view that would not pickle
+            return None, f"cannot render {self.task.what} ({self.task.path}): {type(exc).__name__}: {exc}"
+
+    def discard(self, pool: ReportPool) -> None:
+        """Drop this PDF: cancel its task, or wait for the render under way and delete what it staged."""
+        if self.future is not None and not self.future.cancel():
+            staged, _ = self.outcome(pool)
+            if staged is not None:
+                discard_staged(staged)
+
 
 CHUNK = 4  # PDFs per task beyond that: small, so the workers finish together (a task is ~0.5 s)
 
@@ -237,17 +256,6 @@ class PlannedReports:
         self._skipped = skipped
         self._start = start
         self._done = False
-
-    def _outcome(self, job: RenderJob) -> tuple[str | None, str | None]:
-        """A worker's (staged file, error), with a dead worker or an unpicklable view as the error."""
-        assert job.future is not None
-        try:
-            return job.future.result()[job.position]
-        except BrokenProcessPool as exc:
-            self._pool.close()
-            return None, f"cannot render {job.task.what} ({job.task.path}): the report worker died ({exc})"
-        except Exception as exc:  # noqa: BLE001 - e.g. a view that would not pickle
-            return None, f"cannot render {job.task.what} ({job.task.path}): {type(exc).__name__}: {exc}"
 
     def finish(self) -> ReportStats:
         """Publish every rendered PDF and save the index; failures (after all the others are
@@ -287,7 +295,7 @@ class PlannedReports:
             except ReportError as exc:
                 return str(exc)
             return None
-        staged, error = self._outcome(job)
+        staged, error = job.outcome(self._pool)
         if staged is not None:
             try:
                 commit_staged(Path(staged), path, sync_dir=False)
@@ -302,10 +310,7 @@ class PlannedReports:
             return
         self._done = True
         for job in self._jobs:
-            if job.future is not None and not job.future.cancel():
-                staged, _ = self._outcome(job)
-                if staged is not None:
-                    discard_staged(staged)
+            job.discard(self._pool)
 
 
 class ReportPool:
