@@ -23,7 +23,7 @@ from grader.kinds import get_kind
 from grader.model import ItemResult, Status, SubmissionResult, Verdict
 from grader.rubric import Item, Rubric, load_rubric
 from grader.submission import Submission, display_name, find_answer_files, load_submission, student_id_from_name, valid_student_id
-from grader.timeout import time_limit
+from grader.timeout import limit_message, time_limit
 
 ITEM_SECONDS = 2.0
 SMALL_BATCH = 24
@@ -119,15 +119,10 @@ def _bounded(item: Item, seconds: float, answer: _Answer, step: Callable[[], Ver
     what = f"item {item.id}"
     try:
         if total and seconds <= 0:
-            raise LimitExceeded(_timeout_message(total, what))
-        try:
-            with time_limit(seconds, what):
-                return step()
-        except LimitExceeded as exc:
-            if total and exc.message == _timeout_message(seconds, what):
-                # the second step had what was left of the bound: name the whole bound
-                raise LimitExceeded(_timeout_message(total, what)) from None
-            raise
+            raise LimitExceeded(limit_message(total, what))
+        # the second step runs in what is left of the bound, and a timeout names the whole bound
+        with time_limit(seconds, what, bound=total):
+            return step()
     except AnswerError as exc:
         return Verdict.invalid(exc.describe(), read_as=answer.read_as)
     except GraderError:
@@ -138,11 +133,6 @@ def _bounded(item: Item, seconds: float, answer: _Answer, step: Callable[[], Ver
             "this is a grader bug, not a mistake in the answer: a TA will review it",
             read_as=answer.read_as,
         )
-
-
-def _timeout_message(seconds: float, what: str) -> str:
-    """The message of `time_limit` for a step that ran out of time."""
-    return f"took longer than {seconds:g} s to check {what}; the answer was not graded"
 
 
 def match_rules(item: Item, parsed: Any, read_as: str, *, keys: KeyBook, student_id: str | None, start: int = 0, first: Verdict | None = None) -> Verdict:

@@ -28,8 +28,15 @@ class _Expired(BaseException):
     """Raised by the alarm: a BaseException, so library code's `except Exception` cannot swallow it."""
 
 
+def limit_message(seconds: float, what: str) -> str:
+    """What a student reads when checking `what` ran out of its `seconds`."""
+    return f"took longer than {seconds:g} s to check {what}; the answer was not graded"
+
+
 @contextmanager
-def time_limit(seconds: float, what: str = "this answer") -> Iterator[None]:
+def time_limit(seconds: float, what: str = "this answer", *, bound: float | None = None) -> Iterator[None]:
+    """Raise `LimitExceeded` if the block runs longer than `seconds`. `bound`: the bound to name
+    in the message, when this block is the rest of a larger one (default `seconds`)."""
     if not _can_alarm() or seconds <= 0:
         yield
         return
@@ -51,7 +58,7 @@ def time_limit(seconds: float, what: str = "this answer") -> Iterator[None]:
     try:
         yield
     except _Expired:
-        raise LimitExceeded(f"took longer than {seconds:g} s to check {what}; the answer was not graded") from None
+        raise LimitExceeded(limit_message(seconds if bound is None else bound, what)) from None
     finally:
         # Disarm first, and retry if an alarm lands here: an exception escaping this block
         # would leave the timer repeating and a stale deadline that disables every later bound.
