@@ -92,6 +92,41 @@ class ScoreChange:
         return _round(self.old.points) != _round(self.new.points) or self.old.comment != self.new.comment
 
 
+@dataclass(frozen=True)
+class ScoreConflict:
+    """A write based on `expected_version` of a score that has changed since (another TA)."""
+
+    student_id: str
+    item_id: str
+    expected_version: int
+    current: ManualScore | None  # the stored score now (None: deleted — not possible today)
+    new: ManualScore  # the score the writer wanted to store
+
+    def describe(self) -> str:
+        now = self.current
+        stored = "no score" if now is None else f"{_num(now.points)} by {now.grader or 'unknown'} (version {now.version})"
+        return (
+            f"{self.student_id} {self.item_id}: changed since you saw version {self.expected_version}: "
+            f"stored {stored}, yours {_num(self.new.points)}"
+        )
+
+
+class ScoreConflictError(GraderError):
+    """Scores changed by someone else since the writer read them; nothing was stored."""
+
+    exit_code = 7
+
+    def __init__(self, conflicts: Sequence[ScoreConflict], *, head: str = "", hint: str = "") -> None:
+        self.conflicts = list(conflicts)
+        n = len(self.conflicts)
+        head = head or f"{n} score{'s' if n != 1 else ''} changed in the gradebook since they were read; nothing was stored"
+        super().__init__(head + (f" ({hint})" if hint else "") + "".join(f"\n  - {c.describe()}" for c in self.conflicts))
+
+
+def _num(x: float) -> str:
+    return f"{round(x, 4):g}"
+
+
 class Gradebook:
     """An open gradebook. Use `Gradebook.open(path)`, or `Gradebook.snapshot(path)` to read one
     without ever writing to it (dry runs)."""
@@ -270,40 +305,90 @@ class Gradebook:
 
     def manual_scores(self, homework: str, part: str) -> dict[tuple[str, str], ManualScore]:
         rows = self.conn.execute(
-            "SELECT student_id, item_id, points, comment, grader FROM manual_scores WHERE homework = ? AND part = ?", (homework, part)
+            "SELECT student_id, item_id, points, comment, grader, version, answer_sha256 FROM manual_scores WHERE homework = ? AND part = ?",
+            (homework, part),
         )
-        return {(r["student_id"], r["item_id"]): ManualScore(r["points"], r["comment"], r["grader"]) for r in rows}
+        return {
+            (r["student_id"], r["item_id"]): ManualScore(r["points"], r["comment"], r["grader"], r["version"], r["answer_sha256"]) for r in rows
+        }
 
-    def set_manual_scores(self, homework: str, part: str, scores: Iterable[tuple[str, str, ManualScore]], *, source: str) -> list[ScoreChange]:
+    def score_at_version(self, homework: str, part: str, student_id: str, item_id: str, version: int) -> ManualScore | None:
+        """The score as it was at `version` (from the history); None for version 0 or unknown."""
+        row = self.conn.execute(
+            """SELECT new_points, new_comment, grader, version, answer_sha256 FROM manual_score_history
+               WHERE homework = ? AND part = ? AND student_id = ? AND item_id = ? AND version = ? ORDER BY id DESC LIMIT 1""",
+            (homework, part, student_id, item_id, version),
+        ).fetchone()
+        return None if row is None else ManualScore(row["new_points"], row["new_comment"], row["grader"], row["version"], row["answer_sha256"])
+
+    def set_manual_scores(
+        self,
+        homework: str,
+        part: str,
+        scores: Iterable[tuple[str, str, ManualScore]],
+        *,
+        source: str,
+        expected: Mapping[tuple[str, str], int] | None = None,
+        overwrite: bool = False,
+    ) -> list[ScoreChange]:
         """Upsert scores in one transaction; returns every score with its previous value (changed
-        or not). Unchanged scores are not rewritten."""
+        or not). Unchanged scores are not rewritten; each change bumps the score's version.
+
+        `expected`: (student, item) → the version the writer saw (0: no score). A key whose stored
+        version differs, and whose stored score differs from the new one, is a conflict: unless
+        `overwrite`, `ScoreConflictError` lists every conflict and nothing is stored. The check
+        and the write share one write-locked transaction, so two writers cannot both pass it."""
         now = utc_now()
         changes: list[ScoreChange] = []
+        conflicts: list[ScoreConflict] = []
         with self.transaction() as db:
             current = self.manual_scores(homework, part)
             for student, item, score in scores:
-                change = ScoreChange(student, item, current.get((student, item)), score)
+                old = current.get((student, item))
+                change = ScoreChange(student, item, old, score)
                 changes.append(change)
-                if not change.changed:
+                if not change.changed and not (old is not None and score.answer_sha256 and old.answer_sha256 != score.answer_sha256):
                     continue
+                seen = None if expected is None else expected.get((student, item))
+                stored_version = 0 if old is None else old.version
+                if seen is not None and seen != stored_version and change.changed and not overwrite:
+                    if self._changed_by_others(homework, part, student, item, since=seen, grader=score.grader):
+                        conflicts.append(ScoreConflict(student, item, seen, old, score))
+                        continue
+                version = stored_version + 1
                 db.execute(
-                    """INSERT INTO manual_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """INSERT INTO manual_scores (homework, part, student_id, item_id, points, comment, grader, updated_at, version, answer_sha256)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (homework, part, student_id, item_id) DO UPDATE SET
-                       points = excluded.points, comment = excluded.comment, grader = excluded.grader, updated_at = excluded.updated_at""",
-                    (homework, part, student, item, score.points, score.comment, score.grader, now),
+                       points = excluded.points, comment = excluded.comment, grader = excluded.grader, updated_at = excluded.updated_at,
+                       version = excluded.version, answer_sha256 = excluded.answer_sha256""",
+                    (homework, part, student, item, score.points, score.comment, score.grader, now, version, score.answer_sha256),
                 )
                 db.execute(
                     """INSERT INTO manual_score_history
-                       (homework, part, student_id, item_id, old_points, new_points, old_comment, new_comment, grader, source, changed_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       (homework, part, student_id, item_id, old_points, new_points, old_comment, new_comment, grader, source, changed_at,
+                        version, answer_sha256)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (
                         homework, part, student, item,
-                        None if change.old is None else change.old.points, score.points,
-                        None if change.old is None else change.old.comment, score.comment,
-                        score.grader, source, now,
+                        None if old is None else old.points, score.points,
+                        None if old is None else old.comment, score.comment,
+                        score.grader, source, now, version, score.answer_sha256,
                     ),
                 )
+            if conflicts:
+                raise ScoreConflictError(conflicts)
         return changes
+
+    def _changed_by_others(self, homework: str, part: str, student: str, item: str, *, since: int, grader: str) -> bool:
+        """Whether anyone but `grader` changed the score after version `since` (a TA re-importing
+        their own sheet only replaces their own earlier import)."""
+        row = self.conn.execute(
+            """SELECT 1 FROM manual_score_history WHERE homework = ? AND part = ? AND student_id = ? AND item_id = ?
+               AND (version IS NULL OR version > ?) AND (grader != ? OR ? = '') LIMIT 1""",
+            (homework, part, student, item, since, grader, grader),
+        ).fetchone()
+        return row is not None
 
     def score_history(self, homework: str, part: str) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT * FROM manual_score_history WHERE homework = ? AND part = ? ORDER BY id", (homework, part))

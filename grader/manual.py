@@ -3,14 +3,23 @@
 The sheet is CSV in UTF-8 with a BOM (so Excel shows Persian; LibreOffice and Google Sheets open
 it too), one row per student × manual item of the gradebook's latest run, with the columns
 
-    homework, part, student_id, item_id, item_title, max_points, answer, score, comment, grader
+    homework, part, student_id, item_id, item_title, max_points, answer, score, comment, grader,
+    note, version, exported_score, answer_sha256
 
-`score`, `comment` and `grader` are pre-filled where a TA already graded. An import reads the
-same columns (only student_id, item_id and score are required), checks *every* row — a number,
-within 0..max_points of the rubric, a known student and manual item, no row given twice — and
-imports nothing unless all rows are good; then it merges the scores into the gradebook and
-reports each change as old → new. A blank score means "not graded in this sheet" and leaves any
-stored score alone.
+`score`, `comment` and `grader` (who graded) are pre-filled where a TA already graded; `note`
+says "answer changed since graded" where the student's answer is not the one the score was given
+for. The last three columns record what the row was exported with: the stored score's version
+(0: none), its value, and the hash of the answer shown. An import reads the same columns (only
+student_id, item_id and score are required), checks *every* row — a number, within 0..max_points
+of the rubric, a known student and manual item, no row given twice — and imports nothing unless
+all rows are good. Then only the rows the TA changed (score or comment differs from the export)
+are merged; a changed row whose stored score has another version than the sheet's (another TA
+imported since) is a conflict, and any conflict refuses the whole import unless `overwrite`.
+A sheet without the version columns (typed by hand) is taken as exported when no score was
+stored. The grader stored is the importing TA (`grader`), never the sheet's grader column.
+A blank score means "not graded in this sheet" and leaves any stored score alone.
+
+`set_score` is the same merge for one score (the web workspace calls it).
 """
 
 from __future__ import annotations
@@ -19,25 +28,42 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import GraderError
 from grader.files import read_utf8
-from grader.gradebook import Gradebook, RunInfo, ScoreChange
+from grader.gradebook import Gradebook, RunInfo, ScoreChange, ScoreConflict, ScoreConflictError
 from grader.model import ManualScore
 
-COLUMNS = ["homework", "part", "student_id", "item_id", "item_title", "max_points", "answer", "score", "comment", "grader"]
+__all__ = ["ScoreConflict", "ScoreConflictError", "ScoreError", "SheetError", "answer_hash", "set_score"]
+
+COLUMNS = [
+    "homework", "part", "student_id", "item_id", "item_title", "max_points", "answer", "score", "comment", "grader",
+    "note", "version", "exported_score", "answer_sha256",
+]
+ANSWER_CHANGED = "answer changed since graded"
 REQUIRED = ["student_id", "item_id", "score"]
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫", "01234567890123456789.")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class SheetError(GraderError):
-    """A manual-grading sheet cannot be imported; the message lists every bad row."""
+class ScoreError(GraderError):
+    """A manual score cannot be stored (unknown student or item, out of range)."""
 
     exit_code = 2
+
+
+class SheetError(ScoreError):
+    """A manual-grading sheet cannot be imported; the message lists every bad row."""
+
+
+def answer_hash(read_as: str | None) -> str:
+    """The short hash of an answer's text as read (None: no answer) that a manual score remembers."""
+    import hashlib
+
+    return hashlib.sha256(("" if read_as is None else read_as).encode("utf-8")).hexdigest()[:16]
 
 
 def _num(x: float) -> str:
@@ -83,6 +109,8 @@ def export_sheet(book: Gradebook, *, homework: str | None = None, part: str | No
             else:
                 answer = read_as
             score = scores.get((student, item.item_id))
+            shown = answer_hash(read_as)
+            changed = score is not None and score.answer_sha256 is not None and score.answer_sha256 != shown
             writer.writerow(
                 [
                     run.homework,
@@ -95,6 +123,10 @@ def export_sheet(book: Gradebook, *, homework: str | None = None, part: str | No
                     "" if score is None else _num(score.points),
                     "" if score is None else _cell(score.comment),
                     "" if score is None else _cell(score.grader),
+                    ANSWER_CHANGED if changed else "",
+                    0 if score is None else score.version,
+                    "" if score is None else _num(score.points),
+                    shown,
                 ]
             )
             rows += 1
@@ -116,7 +148,7 @@ def parse_score(text: str) -> float | None:
         cleaned = cleaned.replace(",", ".")
     if not _NUMBER.match(cleaned):
         return None
-    value = float(cleaned)
+    value = float(cleaned) + 0.0  # -0 is 0
     return value if math.isfinite(value) else None
 
 
@@ -127,8 +159,17 @@ def _uncell(text: str) -> str:
 @dataclass(frozen=True)
 class ImportPlan:
     run: RunInfo
-    scores: list[tuple[str, str, ManualScore]]
+    scores: list[tuple[str, str, ManualScore]]  # the rows the TA changed, with the importing TA as grader
     blank: int  # rows without a score (not graded in this sheet)
+    expected: dict[tuple[str, str], int] = field(default_factory=dict)  # the version each changed row was exported with
+    untouched: int = 0  # rows with a score the TA left as exported
+
+
+def _version(text: str) -> int | None:
+    cleaned = text.strip().translate(_DIGITS)
+    if cleaned.endswith(".0"):  # a spreadsheet that turned 3 into 3.0
+        cleaned = cleaned[:-2]
+    return int(cleaned) if cleaned.isdigit() else None
 
 
 def read_sheet(
@@ -143,9 +184,8 @@ def read_sheet(
 ) -> ImportPlan:
     """Validate every row against the gradebook's latest run; SheetError listing all bad rows.
 
-    Who graded: `grader` if given (it overrides the sheet), else the row's grader column (which
-    the export pre-fills), else `default_grader`.
-    """
+    Who graded: `grader` if given, else `default_grader` (the importing TA; never the sheet's
+    grader column, which only says who graded before)."""
     text = text.removeprefix("\ufeff")
     # Excel in some locales saves ";"-separated CSV: decide by the header line, which has no quotes
     first = text.split("\n", 1)[0]
@@ -159,6 +199,7 @@ def read_sheet(
     if missing:
         raise SheetError(f"{name}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (the header row is {', '.join(header) or 'empty'})")
     col = {h: i for i, h in enumerate(header)}
+    versioned = "version" in col and "exported_score" in col
 
     def get(row: list[str], column: str) -> str:
         i = col.get(column)
@@ -174,10 +215,14 @@ def read_sheet(
     run = pick_run(book, homework, part)
     items = {i.item_id: i for i in book.run_items(run.id)}
     students = set(book.run_results(run.id))
+    answers = book.item_answers(run.id)
+    stored = book.manual_scores(run.homework, run.part)
+    who = grader if grader is not None else default_grader
     problems: list[str] = []
     scores: list[tuple[str, str, ManualScore]] = []
+    expected: dict[tuple[str, str], int] = {}
     seen: dict[tuple[str, str], int] = {}
-    blank = 0
+    blank = untouched = 0
     for number, row in enumerate(rows, start=2):  # spreadsheet row numbers: the header is row 1
         if not any(cell.strip() for cell in row):
             continue
@@ -206,6 +251,16 @@ def read_sheet(
                 bad.append(f"score {score_text!r} is not a number")
             elif item is not None and item.manual and not 0 <= value <= item.max_points:
                 bad.append(f"score {_num(value)} is outside 0..{_num(item.max_points)}")
+        version: int | None = None
+        exported: float | None = None
+        if versioned:
+            version = _version(get(row, "version") or "0")
+            if version is None:
+                bad.append(f"version {get(row, 'version')!r} is not a whole number (do not edit the version column)")
+            if get(row, "exported_score"):
+                exported = parse_score(get(row, "exported_score"))
+                if exported is None:
+                    bad.append(f"exported_score {get(row, 'exported_score')!r} is not a number (do not edit the exported_score column)")
         key = (student, item_id)
         if student and item_id:
             if key in seen:
@@ -218,12 +273,37 @@ def read_sheet(
         if value is None:
             blank += 1
             continue
-        who = grader if grader is not None else (_uncell(get(row, "grader")) or default_grader)
-        scores.append((student, item_id, ManualScore(round(value, 4), _uncell(get(row, "comment")), who)))
+        comment = _uncell(get(row, "comment"))
+        current = stored.get(key)
+        shown = get(row, "answer_sha256").lower() if re.fullmatch(r"[0-9a-fA-F]{16}", get(row, "answer_sha256")) else None
+        if shown is None:
+            shown = answer_hash(answers.get(key, ("missing", None, ""))[1])
+        if version is None:  # a sheet typed by hand: taken as exported with no score stored
+            version = 0
+            changed = current is None or _round(value) != _round(current.points) or comment != current.comment
+        else:
+            if current is not None and current.version == version:
+                base: ManualScore | None = current
+            else:
+                base = book.score_at_version(run.homework, run.part, student, item_id, version) if version else None
+            base_comment = base.comment if base is not None else ("" if version == 0 else comment)
+            changed = _round(value) != _round(exported) or comment != base_comment
+            # a flagged row whose note the TA cleared: the score is confirmed for the new answer
+            if not changed and "note" in col and not get(row, "note") and current is not None and current.version == version:
+                changed = current.answer_sha256 is not None and current.answer_sha256 != shown
+        if not changed:
+            untouched += 1
+            continue
+        expected[key] = version
+        scores.append((student, item_id, ManualScore(round(value, 4), comment, who, answer_sha256=shown)))
     if problems:
         head = f"{name}: {len(problems)} bad row{'s' if len(problems) != 1 else ''}; nothing was imported"
         raise SheetError(head + "".join(f"\n  - {p}" for p in problems))
-    return ImportPlan(run, scores, blank)
+    return ImportPlan(run, scores, blank, expected, untouched)
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 4)
 
 
 def import_sheet(
@@ -235,15 +315,73 @@ def import_sheet(
     grader: str | None = None,
     default_grader: str = "",
     dry_run: bool = False,
+    overwrite: bool = False,
 ) -> tuple[ImportPlan, list[ScoreChange]]:
-    """Validate and merge a sheet. With `dry_run`, report the changes without storing them."""
+    """Validate and merge a sheet's changed rows. With `dry_run`, report the changes (and raise
+    the conflicts) without storing anything. ScoreConflictError (exit 7) when a changed row's
+    stored score changed since the export, unless `overwrite`."""
     text = read_utf8(path, what="sheet", error=SheetError)
     plan = read_sheet(text, book, homework=homework, part=part, grader=grader, default_grader=default_grader, name=str(path))
-    if dry_run:
-        current = book.manual_scores(plan.run.homework, plan.run.part)
-        return plan, [ScoreChange(s, i, current.get((s, i)), score) for s, i, score in plan.scores]
-    changes = book.set_manual_scores(plan.run.homework, plan.run.part, plan.scores, source=f"sheet {path.name}")
+    target = Gradebook.snapshot(book.path) if dry_run else book
+    try:
+        changes = target.set_manual_scores(
+            plan.run.homework, plan.run.part, plan.scores, source=f"sheet {path.name}", expected=plan.expected, overwrite=overwrite
+        )
+    except ScoreConflictError as exc:
+        n = len(exc.conflicts)
+        raise ScoreConflictError(
+            exc.conflicts,
+            head=f"{path}: {n} row{'s' if n != 1 else ''} changed in the gradebook since this sheet was exported; nothing was imported",
+            hint="blank those scores to keep the stored ones, or import again with --overwrite to replace them",
+        ) from None
+    finally:
+        if dry_run:
+            target.close()
     return plan, changes
+
+
+def set_score(
+    book: Gradebook,
+    *,
+    homework: str,
+    part: str,
+    student_id: str,
+    item_id: str,
+    points: float,
+    comment: str = "",
+    grader: str,
+    expected_version: int,
+    answer_sha256: str | None = None,
+    source: str = "web",
+    overwrite: bool = False,
+) -> ScoreChange:
+    """Store one TA score, guarded like a sheet row; the web workspace's write.
+
+    set_score(book, *, homework, part, student_id, item_id, points, comment="", grader,
+              expected_version, answer_sha256=None, source="web", overwrite=False) -> ScoreChange
+
+    `expected_version` is the `ManualScore.version` the TA was shown (0: no score yet). If the
+    stored version differs and the stored score is not already this one, nothing is stored and
+    `ScoreConflictError` (exit 7; `.conflicts[0].current` is the stored score) is raised, unless
+    `overwrite`. `answer_sha256`: `answer_hash` of the answer the TA read (default: the latest
+    run's answer). ScoreError for an unknown student or item, or points outside 0..max_points.
+    Returns the change (`.changed` False when the score was already stored)."""
+    run = pick_run(book, homework, part)
+    item = next((i for i in book.run_items(run.id) if i.item_id == item_id), None)
+    where = f"{student_id} {item_id}"
+    if item is None or not item.manual:
+        raise ScoreError(f"{where}: {'unknown item' if item is None else 'graded automatically, not by a TA'} in run {run.id} of {homework} {part}")
+    answers = book.item_answers(run.id)
+    if (student_id, item_id) not in answers:
+        raise ScoreError(f"{where}: unknown student {student_id!r} (not in run {run.id} of {homework} {part})")
+    if not (isinstance(points, (int, float)) and math.isfinite(points) and 0 <= points <= item.max_points):
+        raise ScoreError(f"{where}: score {points!r} is outside 0..{_num(item.max_points)}")
+    shown = answer_sha256 or answer_hash(answers[(student_id, item_id)][1])
+    score = ManualScore(round(float(points), 4), comment, grader, answer_sha256=shown)
+    (change,) = book.set_manual_scores(
+        homework, part, [(student_id, item_id, score)], source=source, expected={(student_id, item_id): expected_version}, overwrite=overwrite
+    )
+    return change
 
 
 def describe_change(change: ScoreChange) -> str:

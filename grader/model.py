@@ -62,11 +62,20 @@ class Verdict:
 
 @dataclass(frozen=True)
 class ManualScore:
-    """A TA's score for a manual item; never produced or overwritten by automatic grading."""
+    """A TA's score for a manual item; never produced or overwritten by automatic grading.
+
+    `version` counts the stored score's changes (0: not stored yet); a writer passes the version it
+    saw, and a different stored version is a conflict (`grader.manual.set_score`).
+    `answer_sha256` is `grader.manual.answer_hash` of the answer the TA graded; `answer_changed`
+    is set when the student's current answer has another hash (the score is kept, but flagged).
+    Equality compares the score itself (points, comment, grader), not this bookkeeping."""
 
     points: float
     comment: str = ""
     grader: str = ""
+    version: int = field(default=0, compare=False)
+    answer_sha256: str | None = field(default=None, compare=False)
+    answer_changed: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,9 @@ def test_the_sheet_has_a_row_per_student_and_manual_item(hw: SimpleNamespace) ->
     first = by_key[("401000001", "q1.explain")]
     assert first[:6] == ["hwt", "theory", "401000001", "q1.explain", "Explain", "4"]
     assert first[6] == "'=1+1 چون وزن‌ها مشترک هستند"  # never a formula in a spreadsheet
-    assert first[7:] == ["", "", ""]
+    assert first[7:10] == ["", "", ""]
+    assert first[10:13] == ["", "0", ""]  # no note, exported with no score stored (version 0)
+    assert len(first[13]) == 16  # the hash of the answer shown
     assert by_key[("401000003", "q1.explain")][6] == "(no answer)"
     assert by_key[("401000002", "q2.extra")][5] == "2"
     assert {r[3] for r in rows[1:]} == {"q1.explain", "q2.essay", "q2.extra"}
@@ -117,7 +119,7 @@ def test_export_prefills_scores_already_graded(hw: SimpleNamespace, tmp_path: Pa
         import_sheet(sheet, book, grader="ta1")
         rows = sheet_rows(export_sheet(book)[0])
     row = next(r for r in rows if r[2:4] == ["401000002", "q2.essay"])
-    assert row[7:] == ["2.5", "ok, but short", "ta1"]
+    assert row[7:13] == ["2.5", "ok, but short", "ta1", "", "1", "2.5"]
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -238,7 +240,8 @@ def test_regrade_merges_manual_scores_and_recomputes_the_bonus(hw: SimpleNamespa
 # --- the CLI --------------------------------------------------------------------------------------
 
 
-def test_cli_export_and_import(hw: SimpleNamespace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_export_and_import(hw: SimpleNamespace, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("USER", "ta1")  # the same TA as --grader below: re-importing their own sheet
     assert main(["manual", "export", "--out", str(hw.out)]) == 0
     sheet = hw.out / "manual-hwt-theory.csv"
     assert f"wrote {sheet}: 9 rows" in capsys.readouterr().out

@@ -69,26 +69,32 @@ def manual_export_cmd(out_dir: Path, db: Path | None, homework: str | None, part
 @DB_OPTION
 @HOMEWORK_OPTION
 @PART_OPTION
-@click.option("--grader", "grader_name", default=None, help="TA name stored with the changed scores (default: the sheet's grader column, else $USER).")
+@click.option("--grader", "grader_name", default=None, help="Your name, stored with the scores you changed (default: $USER).")
 @click.option("--dry-run", is_flag=True, help="Check the sheet and show the changes; store nothing.")
-def manual_import_cmd(sheet: Path, out_dir: Path, db: Path | None, homework: str | None, part: str | None, grader_name: str | None, dry_run: bool) -> None:
-    """Check every row of SHEET and merge its scores into the gradebook (all rows or none).
+@click.option("--overwrite", is_flag=True, help="Replace scores another TA changed since this sheet was exported (listed as conflicts otherwise).")
+def manual_import_cmd(
+    sheet: Path, out_dir: Path, db: Path | None, homework: str | None, part: str | None, grader_name: str | None, dry_run: bool, overwrite: bool
+) -> None:
+    """Check every row of SHEET and merge the rows you changed into the gradebook (all or none).
 
-    A blank score leaves the stored score alone. Changed scores are listed as old → new.
-    Re-grade afterwards to put the scores into the results, CSV and reports.
+    Only rows whose score or comment differs from the export are imported, under your name. A
+    row whose stored score another TA changed since the export is a conflict (exit 7, both
+    values listed): blank it to keep theirs, or pass --overwrite. A blank score leaves the stored
+    score alone. Re-grade afterwards to put the scores into the results, CSV and reports.
     """
-    from grader.manual import describe_change, import_sheet
+    from grader.manual import SheetError, describe_change, import_sheet
 
+    who = grader_name or os.environ.get("USER", "")
+    if not who.strip():
+        raise SheetError("who is importing? pass --grader NAME ($USER is not set)")
     with open_existing(out_dir, db) as book:
-        plan, changes = import_sheet(
-            sheet, book, homework=homework, part=part, grader=grader_name, default_grader=os.environ.get("USER", ""), dry_run=dry_run
-        )
+        plan, changes = import_sheet(sheet, book, homework=homework, part=part, grader=who.strip(), dry_run=dry_run, overwrite=overwrite)
     changed = [c for c in changes if c.changed]
     for change in changed:
         click.echo(describe_change(change))
     verb = "would change" if dry_run else "changed"
     click.echo(
-        f"{plan.run.homework} {plan.run.part}: {len(changed)} score(s) {verb}, {len(changes) - len(changed)} unchanged, "
+        f"{plan.run.homework} {plan.run.part}: {len(changed)} score(s) {verb}, {len(changes) - len(changed) + plan.untouched} unchanged, "
         f"{plan.blank} row(s) without a score"
     )
     if dry_run:

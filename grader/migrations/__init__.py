@@ -139,6 +139,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX manual_scores_student ON manual_scores (student_id)",
         ),
     ),
+    Migration(
+        3,
+        "manual scores carry a version (optimistic concurrency) and the hash of the answer they graded",
+        (
+            "ALTER TABLE manual_scores ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE manual_scores ADD COLUMN answer_sha256 TEXT",
+            "ALTER TABLE manual_score_history ADD COLUMN version INTEGER",
+            "ALTER TABLE manual_score_history ADD COLUMN answer_sha256 TEXT",
+            # every history row is one change: its version is its position in the key's history
+            """UPDATE manual_score_history SET version = (
+                   SELECT COUNT(*) FROM manual_score_history h
+                   WHERE h.homework = manual_score_history.homework AND h.part = manual_score_history.part
+                   AND h.student_id = manual_score_history.student_id AND h.item_id = manual_score_history.item_id
+                   AND h.id <= manual_score_history.id)""",
+            """UPDATE manual_scores SET version = MAX(1, (
+                   SELECT COUNT(*) FROM manual_score_history h
+                   WHERE h.homework = manual_scores.homework AND h.part = manual_scores.part
+                   AND h.student_id = manual_scores.student_id AND h.item_id = manual_scores.item_id))""",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version
