@@ -26,6 +26,15 @@ def open_existing(out_dir: Path, db: Path | None):  # type: ignore[no-untyped-de
     return Gradebook.open(path)
 
 
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name on this machine: the TA passes --grader
+        return ""
+
+
 @click.group("manual")
 def manual_group() -> None:
     """Manual grading of free-text items: export a sheet for the TAs, import their scores.
@@ -84,8 +93,8 @@ def manual_import_cmd(
     """
     from grader.manual import SheetError, describe_change, import_sheet
 
-    who = grader_name or os.environ.get("USER", "")
-    if not who.strip():
+    who = (grader_name or os.environ.get("USER", "") or _login_name()).strip()
+    if not who:
         raise SheetError("who is importing? pass --grader NAME ($USER is not set)")
     with open_existing(out_dir, db) as book:
         plan, changes = import_sheet(sheet, book, homework=homework, part=part, grader=who.strip(), dry_run=dry_run, overwrite=overwrite)
