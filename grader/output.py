@@ -77,7 +77,7 @@ def commit_staged(tmp: Path, path: Path, *, sync_dir: bool = True) -> None:
     syncs the folder once after many renames)."""
     os.replace(tmp, path)
     if sync_dir:
-        sync_dir(path.parent)
+        _sync_folder(path.parent)
 
 
 def discard_staged(tmp: Path | str) -> None:
@@ -115,6 +115,9 @@ def sync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+_sync_folder = sync_dir  # commit_staged's `sync_dir` flag shadows the function's name there
 
 
 def _alive(pid: int) -> bool:
