@@ -303,7 +303,6 @@ def generate(folder: Path, n: int, *, seed: int = 4, first_id: int = 402100000) 
 
     rubric = load_rubric(RUBRIC)
     keys = KeyBook(rubric)
-    items = {item.id: item for item in rubric.items}
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     outcomes = dict.fromkeys(OUTCOMES, 0)

@@ -66,7 +66,7 @@ def parse_moment(text: str, tz: ZoneInfo, *, need_time: bool = True) -> datetime
     micro = int((match["f"] or "0").ljust(6, "0"))
     try:
         if y < JALALI_MAX_YEAR:
-            naive = jdatetime.datetime(y, m, d, hh, mm, ss, micro).togregorian()
+            naive: datetime = jdatetime.datetime(y, m, d, hh, mm, ss, micro).togregorian()
         else:
             naive = datetime(y, m, d, hh, mm, ss, micro)
     except ValueError as exc:
@@ -227,7 +227,7 @@ def load_course(path: str | Path) -> Course:
     try:
         return Course.model_validate(data)
     except ValidationError as exc:
-        problems = []
+        problems: list[str] = []
         for err in exc.errors():
             msg = err["msg"].removeprefix("Value error, ")
             loc = _loc(tuple(err["loc"]))
@@ -240,7 +240,8 @@ def course_path(rubric: Any) -> Path | None:
     if not getattr(rubric, "course", None):
         return None
     base = Path(rubric.path).parent if rubric.path else Path.cwd()
-    return base / rubric.course
+    path: Path = base / rubric.course
+    return path
 
 
 def load_course_for(rubric: Any) -> Course | None:

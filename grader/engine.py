@@ -100,7 +100,7 @@ def _read_and_compare_key(kind: Any, item: Item, raw: Any, answer: _Answer, keys
     if item.manual:
         return Verdict.pending(read_as)
     if keys is None:
-        problems = getattr(kind, "format_problems", lambda parsed, item: [])(parsed, item)
+        problems: list[str] = getattr(kind, "format_problems", lambda parsed, item: [])(parsed, item)
         if problems:
             return Verdict.invalid("; ".join(problems), read_as=read_as)
         return Verdict(Status.PENDING, 0.0, read_as, "read correctly; correctness is not shown for this item")

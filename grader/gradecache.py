@@ -201,7 +201,7 @@ class GradeCache:
             entry = self._old.get(path.name)
             digest = _sha256(path) if info is not None else None
             outcome: SubmissionResult | FileError | None = None
-            if entry is not None and digest is not None and [entry.get("size"), entry.get("mtime_ns"), entry.get("sha256")] == [*info, digest]:
+            if entry is not None and info is not None and digest is not None and [entry.get("size"), entry.get("mtime_ns"), entry.get("sha256")] == [*info, digest]:
                 try:
                     if "error" in entry:
                         outcome = FileError(str(entry["error"][0]), str(entry["error"][1]))
@@ -210,7 +210,7 @@ class GradeCache:
                         outcome = result if result.source == path.name and result.file_sha256 == digest else None
                 except (KeyError, TypeError, ValueError, IndexError):
                     outcome = None
-            if outcome is not None:
+            if outcome is not None and entry is not None:
                 hits.append(outcome)
                 self._new[path.name] = entry
             else:
@@ -222,7 +222,7 @@ class GradeCache:
 
     def store(self, paths: Sequence[Path], outcomes: Sequence[SubmissionResult | FileError]) -> None:
         """Remember the outcomes of freshly graded `paths` (in the same order)."""
-        for path, outcome in zip(paths, outcomes):
+        for path, outcome in zip(paths, outcomes, strict=True):
             info = self._stats.get(path.name)
             if info is None or path.name in self._new:
                 continue

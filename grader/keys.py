@@ -18,7 +18,6 @@ from grader.kinds import get_kind
 from grader.kinds.base import Formula, Range
 from grader.rubric import AnswerRule, Item, Rubric
 
-
 _MISSING = object()
 
 
@@ -38,7 +37,8 @@ class KeyBook:
     def needs_instance(self, rule: AnswerRule) -> str | None:
         if rule.ref is None:
             return None
-        return self.registry.functions[rule.ref].instance
+        instance: str | None = self.registry.functions[rule.ref].instance
+        return instance
 
     def instance(self, name: str, student_id: str) -> dict[str, Any]:
         cache_key = (name, student_id)
@@ -71,10 +71,10 @@ class KeyBook:
             self._student = student_id
             self._per_student.clear()
             self._instances.clear()
-        cache_key = (item.id, index, student_id)
-        if cache_key not in self._per_student:
-            self._per_student[cache_key] = self._compute(item, rule, self.instance(instance_name, student_id))
-        return self._per_student[cache_key]
+        student_key = (item.id, index, student_id)
+        if student_key not in self._per_student:
+            self._per_student[student_key] = self._compute(item, rule, self.instance(instance_name, student_id))
+        return self._per_student[student_key]
 
     def _compute(self, item: Item, rule: AnswerRule, instance: dict[str, Any] | None) -> Any:
         kind = get_kind(item.kind)
@@ -138,6 +138,8 @@ def reference_fingerprint(rubric: Rubric) -> str:
     digest = hashlib.sha256()
     digest.update(Path(rubric.path).read_bytes() if rubric.path else b"")
     module = __import__(rubric.reference, fromlist=["REFERENCES"])
+    if module.__file__ is None:
+        raise ReferenceSolutionError(f"reference {rubric.reference!r}: expected a package with an __init__.py, got a namespace package")
     package_dir = Path(module.__file__).parent
     for source in sorted(package_dir.rglob("*.py")):
         digest.update(source.relative_to(package_dir).as_posix().encode())

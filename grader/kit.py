@@ -109,7 +109,7 @@ def _instances_module(rubric: Rubric) -> str:
         return f'from reference import Registry\n\nREFERENCES = Registry("{registry.homework}")\n'
     if len(modules) != 1:
         raise RubricError(f"{rubric.path}: the instance generators must live in one module to be put in a kit")
-    source = inspect.getsource(modules.pop())
+    source = inspect.getsource(modules.pop())  # type: ignore[arg-type]  # functions have a module
     anchor = f"from {rubric.reference} import REFERENCES"
     if anchor not in source:
         raise RubricError(f"{rubric.path}: the instance module must import REFERENCES with '{anchor}'")
@@ -218,6 +218,6 @@ def digest_verdict(item: Any, raw: Any) -> bool | None:
         return None
     try:
         parsed = get_kind(item.kind).parse(raw, item)
-        return answer_digest(item, parsed) == item.key_digest
+        return bool(answer_digest(item, parsed) == item.key_digest)
     except (AnswerError, NotExact):
         return None

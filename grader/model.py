@@ -7,6 +7,7 @@ grades.csv, the policy, the diff and the reports all ask for them).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -222,5 +223,5 @@ class SubmissionResult:
         return sum(1 for r in self.items if r.status is status)
 
 
-def _sum(values) -> float:  # type: ignore[no-untyped-def]
+def _sum(values: Iterable[float]) -> float:
     return round(sum(values), 6)

@@ -31,7 +31,8 @@ from grader.rubric import Rubric
 
 if TYPE_CHECKING:
     from grader.course import Course
-    from grader.gradebook import RunDiff
+    from grader.gradebook import RunDiff, StudentSnapshot
+    from grader.policy import LedgerEntry
     from grader.report import ReportPool
     from grader.report.batch import PlannedReports
 
@@ -166,7 +167,7 @@ def _run(
         notes: list[str] = []
         results, manual_notes = merge_manual(batch.results, book.manual_scores(rubric.homework, rubric.part))
         notes += manual_notes
-        ledger_entries = []
+        ledger_entries: list[LedgerEntry] = []
         if course_obj is None:
             notes.append(
                 "the rubric names no course file: no submission policy applied (no bonus, late days or penalties)"
@@ -274,11 +275,11 @@ def _run(
     return outcome
 
 
-def _results_folder(folder: Path, homework: str) -> dict[str, object]:
+def _results_folder(folder: Path, homework: str) -> dict[str, StudentSnapshot]:
     """Snapshots from results/*.json written by a run the gradebook does not know (older versions)."""
     from grader.gradebook import snapshot_from_json
 
-    out: dict[str, object] = {}
+    out: dict[str, StudentSnapshot] = {}
     for path in sorted(folder.glob("*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

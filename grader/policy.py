@@ -33,7 +33,6 @@ from grader.errors import PolicyError
 from grader.files import read_utf8
 from grader.model import Adjustment, AdjustmentKind, SubmissionResult
 
-
 # ---------------------------------------------------------------------------------------------
 # submission times
 

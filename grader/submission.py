@@ -28,11 +28,11 @@ MAX_DEPTH = 40
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MAX_INT_CHARS = 1_000  # a longer integer literal stays text: the item's parser applies its own limit
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """The safe loader, with every scalar constructor that can raise a non-YAML error made total.
 
     PyYAML's own constructors raise ValueError/KeyError on `!!int abc`, `2001-02-30`, `!!bool
@@ -192,7 +192,7 @@ def _plain_scalar(loader: Any, event: yaml.ScalarEvent) -> Any:
     if tag == _STR_TAG:
         result: Any = value
     elif tag in _PLAIN_TAGS:
-        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]  # libyaml's Mark
         try:
             result = loader.yaml_constructors[tag](loader, node)
         except yaml.YAMLError:

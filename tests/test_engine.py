@@ -124,7 +124,7 @@ def test_a_failing_reference_is_an_author_error(hw4):
 
 def _registry_with(hw4, name, func):
     """The HW4 registry with reference `name` replaced by `func` (same instance)."""
-    from reference import Registry, RefFunction
+    from reference import RefFunction, Registry
 
     real = hw4.registry()
     registry = Registry("hw4")

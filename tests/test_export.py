@@ -17,7 +17,6 @@ from grader.pipeline import run_grading
 from grader.rubric import load_rubric
 from tests.small_homework import COURSE_YAML
 
-
 RUBRIC_YAML = """\
 homework: hwt
 title: "Test homework"

@@ -11,15 +11,7 @@ import pytest
 from grader.course import Course, load_course
 from grader.errors import PolicyError
 from grader.model import AdjustmentKind, ItemResult, SubmissionResult, Verdict
-from grader.policy import (
-    LedgerEntry,
-    LedgerUsage,
-    apply_batch,
-    decide,
-    parse_manifest,
-    read_ledger_csv,
-    usage_before,
-)
+from grader.policy import LedgerEntry, LedgerUsage, apply_batch, decide, parse_manifest, read_ledger_csv, usage_before
 
 ROOT = Path(__file__).resolve().parents[1]
 TEHRAN = ZoneInfo("Asia/Tehran")

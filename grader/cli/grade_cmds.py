@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from grader.cli.common import console, find_rubric, the_rubric
+
+if TYPE_CHECKING:
+    from grader.model import Status
 
 STATUS_STYLE = {
     "correct": "green",
@@ -140,7 +144,7 @@ def _print_summary(out, outcome) -> None:  # type: ignore[no-untyped-def]
     out.print(f"graded in {batch.seconds:.2f} s")
 
 
-def _statuses():  # type: ignore[no-untyped-def]
+def _statuses() -> tuple[Status, ...]:
     from grader.model import Status
 
     return (Status.CORRECT, Status.PARTIAL, Status.WRONG, Status.INVALID, Status.MISSING)
@@ -155,12 +159,13 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
     Every answer is echoed as the grader read it; unreadable answers point at the problem.
     Right/wrong is shown only for items the rubric marks visible to students.
     """
+    from rich.markup import escape
+
     from grader.engine import grade_answers
     from grader.keys import KeyBook
     from grader.model import Status
     from grader.rubric import SelfCheck, load_rubric
     from grader.submission import load_submission
-    from rich.markup import escape
 
     rubric_obj = load_rubric(find_rubric(rubric, file_names=[file.name]))
     submission = load_submission(file, prefix=rubric_obj.file_prefix, item_ids=rubric_obj.item_ids)
@@ -178,7 +183,7 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
     for warning in submission.warnings:
         out.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
     problems = 0
-    for item, result in zip(rubric_obj.items, results):
+    for item, result in zip(rubric_obj.items, results, strict=True):
         verdict = result.verdict
         status = verdict.status
         if rubric_obj.kit and status is Status.PENDING and item.key_digest is not None:

@@ -15,11 +15,11 @@ from grader.cli.common import all_rubric_paths, console, the_rubric
 def validate_cmd(rubrics: tuple[Path, ...], verbose: bool) -> None:
     """Prove each RUBRIC's key (default: every rubric found): references score full marks,
     a blank file scores 0, and every known mistake earns exactly its stated credit."""
+    from rich.markup import escape
+
     from grader.errors import RubricError
     from grader.rubric import load_rubric
     from grader.validate import validate_rubric
-
-    from rich.markup import escape
 
     paths = list(rubrics) or all_rubric_paths()
     if not paths:

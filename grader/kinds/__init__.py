@@ -23,5 +23,5 @@ _MODULES: dict[Kind, str] = {
 
 @cache
 def get_kind(kind: Kind | str) -> KindModule:
-    module: KindModule = importlib.import_module(_MODULES[Kind(kind)])  # type: ignore[assignment]
+    module: KindModule = importlib.import_module(_MODULES[Kind(kind)])
     return module

@@ -47,7 +47,7 @@ class Range:
     low: float
     high: float
 
-    def __contains__(self, value: float) -> bool:
+    def __contains__(self, value: float | Fraction) -> bool:
         return self.low <= value <= self.high
 
 

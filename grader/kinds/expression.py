@@ -98,7 +98,7 @@ def points_for(item: Any) -> Points:
             if len(variables) > high - low + 1:
                 continue
             for _ in range(count):
-                envs.append(dict(zip(variables, rng.sample(range(low, high + 1), len(variables)))))
+                envs.append(dict(zip(variables, rng.sample(range(low, high + 1), len(variables)), strict=True)))
         points = Points(variables, tuple(envs), tuple({k: Fraction(v) for k, v in env.items()} for env in envs))
         if len(_POINTS) > 4096:
             _POINTS.clear()
@@ -336,14 +336,14 @@ def check_constants(node: Node, text: str) -> None:
         if not any(flags):
             return False
         divisors = {id(f) for divide, f in n.factors if divide} if t is Product else set()  # type: ignore[attr-defined]
-        for kid, has_vars in zip(kids, flags):
+        for kid, has_vars in zip(kids, flags, strict=True):
             if not has_vars and (type(kid) is not Const and (type(kid) is not Num or id(kid) in divisors)):
                 value = evaluate(kid, {}, DEFAULT_LIMITS, text=text)
                 if value == 0 and id(kid) in divisors:
                     raise DivisionByZero("division by zero", text=text, start=kid.span[0], end=kid.span[1])
         if t is Pow and not flags[1]:
             exponent = evaluate(n.exponent, {}, DEFAULT_LIMITS, text=text)  # type: ignore[attr-defined]
-            if abs(exponent) > DEFAULT_LIMITS.max_exponent:
+            if abs(exponent) > DEFAULT_LIMITS.max_exponent:  # type: ignore[operator]  # abs of the union is typed object
                 span = n.exponent.span  # type: ignore[attr-defined]
                 raise LimitExceeded(
                     f"exponent size: the exponent is beyond the limit of ±{DEFAULT_LIMITS.max_exponent}", text=text, start=span[0], end=span[1]

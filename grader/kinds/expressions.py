@@ -14,9 +14,7 @@ from typing import Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
 from grader.kinds.base import Formula
-from grader.kinds.expression import (
-    UNDEFINED, ExpressionAnswer, answer_of, check_variables, decide, formula_text, key_value, normalize, parse_one, points_for,
-)
+from grader.kinds.expression import UNDEFINED, ExpressionAnswer, answer_of, check_variables, decide, formula_text, key_value, normalize, parse_one, points_for
 from grader.mathparse import DEFAULT_LIMITS, parse_list
 from grader.model import Verdict
 

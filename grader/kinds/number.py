@@ -135,7 +135,7 @@ def prepare(value: Any, item: Any) -> Real | Range:
 
 def parse(raw: Any, item: Any) -> NumberAnswer:
     value, written, literal, sign = read_number(raw, percent=item.percent)
-    if item.percent and not sign and item.allow_fraction and abs(value) <= 1:
+    if item.percent and not sign and item.allow_fraction and abs(value) <= 1:  # type: ignore[operator]  # abs of the union is typed object
         return NumberAnswer(value * 100, written, literal, False, True)
     return NumberAnswer(value, written, literal, sign)
 

@@ -48,7 +48,7 @@ def _int_env(env: Mapping[str, Fraction | int | float]) -> dict[str, Value]:
 class Evaluator:
     __slots__ = ("env", "limits", "text", "max_bits")
 
-    def __init__(self, env: dict[str, Value], limits: Limits, text: str = "") -> None:
+    def __init__(self, env: Mapping[str, Value], limits: Limits, text: str = "") -> None:
         self.env = env
         self.limits = limits
         self.text = text
@@ -78,7 +78,7 @@ class Evaluator:
             if num.bit_length() <= self.max_bits and den.bit_length() <= self.max_bits:
                 return value
             value = num / den  # correctly rounded; OverflowError (→ LimitExceeded) if huge
-        if not math.isfinite(value):  # type: ignore[arg-type]
+        if not math.isfinite(value):
             raise self.too_large(node)
         return value
 
@@ -124,15 +124,15 @@ class Evaluator:
         if b == 0:
             raise DivisionByZero("division by zero", text=self.text, start=divisor.span[0], end=divisor.span[1])
         if type(a) is int and type(b) is int:
-            if a % b == 0:  # type: ignore[operator]
-                return a // b  # type: ignore[operator]
-            return self.check(Fraction(a, b), divisor)  # type: ignore[arg-type]
+            if a % b == 0:
+                return a // b
+            return self.check(Fraction(a, b), divisor)
         if type(b) is float or type(a) is float:
             try:
                 return self.check(a / b, divisor)
             except ZeroDivisionError:  # an exact divisor like 1e-999 that is 0.0 as a float
                 raise DivisionByZero("division by a number too small to represent (it rounds to 0)", text=self.text, start=divisor.span[0], end=divisor.span[1]) from None
-        return self.check(Fraction(a) / Fraction(b), divisor)  # type: ignore[arg-type]
+        return self.check(Fraction(a) / Fraction(b), divisor)
 
     def power(self, node: Pow) -> Value:
         base = self.ev(node.base)
@@ -164,9 +164,9 @@ class Evaluator:
                     raise self.too_large(node)
                 return self.check(math.pow(float(b), e), node)
             if e < 0:
-                result = Fraction(b.denominator, b.numerator) ** (-e)
+                result: Value = Fraction(b.denominator, b.numerator) ** (-e)
             else:
-                result = base**e  # type: ignore[operator]
+                result = base**e
             return self.check(result, node)
         if te is Fraction:
             return self.rational_power(node, base, exponent)  # type: ignore[arg-type]
@@ -194,7 +194,7 @@ class Evaluator:
                 f"exponent size: the exponent {_short(p)}/{_short(q)} is beyond the limit of ±{limits.max_exponent}",
                 text=self.text, start=node.exponent.span[0], end=node.exponent.span[1],
             )
-        magnitude = abs(base)
+        magnitude: Value = abs(base)  # type: ignore[assignment]  # abs of the union is typed object
         if type(base) is not float and q <= limits.max_root:
             b = Fraction(magnitude)
             num_root, den_root = iroot(b.numerator, q), iroot(b.denominator, q)
@@ -208,7 +208,7 @@ class Evaluator:
 
     def power_of(self, node: Pow, base: Value, e: int) -> Value:
         if base == 0 or base == 1 or e == 0 or base == -1:
-            return base**e if base != 0 or e >= 0 else self.divide(1, 0, node)  # type: ignore[operator]
+            return base**e if base != 0 or e >= 0 else self.divide(1, 0, node)
         b = Fraction(base)
         bits = max(b.numerator.bit_length(), b.denominator.bit_length()) * abs(e)
         if bits > self.max_bits:
@@ -231,7 +231,7 @@ class Evaluator:
                     return self.check(math.exp((math.log(f.numerator) - math.log(f.denominator)) / 2), node)
             return self.check(math.sqrt(x), node)
         if func == "abs":
-            return abs(x)
+            return abs(x)  # type: ignore[return-value]  # abs of the union is typed object
         if func == "exp":
             if x == 0:
                 return 1

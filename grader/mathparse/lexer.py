@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import Any
 
 from grader.errors import AnswerError, LimitExceeded
 from grader.mathparse.limits import Limits
@@ -49,7 +50,7 @@ FLOAT_MAX = Fraction(1.7976931348623157e308)
 class Token:
     __slots__ = ("kind", "value", "start", "end", "space", "newline", "latex")
 
-    def __init__(self, kind: str, value: object, start: int, end: int, space: bool = False, newline: bool = False, latex: bool = False) -> None:
+    def __init__(self, kind: str, value: Any, start: int, end: int, space: bool = False, newline: bool = False, latex: bool = False) -> None:
         self.kind = kind
         self.value = value
         self.start = start
@@ -84,7 +85,7 @@ _NEWLINES = "\n\r\u2028\u2029"
 
 _SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+"}
 
-_CHARS: dict[str, tuple[str, object]] = {}
+_CHARS: dict[str, tuple[str, Any]] = {}
 for _c in "+＋":
     _CHARS[_c] = (PLUS, None)
 for _c in "-−–—‐‑‒﹣－":

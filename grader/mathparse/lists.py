@@ -147,18 +147,18 @@ def _split_x_names(tokens: list[Token], declared: set[str]) -> list[Token]:
             or tok.latex
             or name in declared
             or name in ("x", "X")
-            or tok.end - tok.start != len(name)  # type: ignore[arg-type]
-            or not any(c in "xX" and c not in declared for c in name)  # type: ignore[union-attr]
+            or tok.end - tok.start != len(name)
+            or not any(c in "xX" and c not in declared for c in name)
         ):
             out.append(tok)
             continue
         start = 0
-        for k, c in enumerate(name):  # type: ignore[arg-type]
+        for k, c in enumerate(name):
             if c in "xX" and c not in declared:
                 if k > start:
-                    out.append(Token(NAME, name[start:k], tok.start + start, tok.start + k, tok.space and start == 0))  # type: ignore[index]
+                    out.append(Token(NAME, name[start:k], tok.start + start, tok.start + k, tok.space and start == 0))
                 out.append(Token(NAME, c, tok.start + k, tok.start + k + 1))
                 start = k + 1
-        if start < len(name):  # type: ignore[arg-type]
-            out.append(Token(NAME, name[start:], tok.start + start, tok.end))  # type: ignore[index]
+        if start < len(name):
+            out.append(Token(NAME, name[start:], tok.start + start, tok.end))
     return out

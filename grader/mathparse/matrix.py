@@ -196,9 +196,9 @@ class _Reader:
     def number(self, entry: list[Token]) -> Number:
         first = entry[0]
         if len(entry) == 1 and first.kind == NUM:
-            return first.value[0]  # type: ignore[index, no-any-return]
+            return first.value[0]  # type: ignore[no-any-return]
         if len(entry) == 2 and first.kind == MINUS and entry[1].kind == NUM:
-            return -entry[1].value[0]  # type: ignore[index, no-any-return]
+            return -entry[1].value[0]  # type: ignore[no-any-return]
         end = entry[-1].end
         tokens = resolve_names(self.text, entry + [Token(EOF, None, end, end)], ())
         node = parse_tokens(self.text, tokens, self.limits)
@@ -214,8 +214,8 @@ class _Reader:
             rows = [(list(items), start, end) for items, start, end in frame.rows]
             if not rows:
                 return [], (0,)
-            for items, start, end in rows:
-                for value, shape, s, e in items:
+            for items, _, _ in rows:
+                for _, shape, s, e in items:
                     if shape:
                         raise self.error("a row separated by ';' may hold only numbers", s, e)
             width = len(rows[0][0])
@@ -227,7 +227,7 @@ class _Reader:
         if not items:
             return [], (0,)
         first_shape = items[0][1]
-        for index, (value, shape, start, end) in enumerate(items[1:], 1):
+        for index, (_, shape, start, end) in enumerate(items[1:], 1):
             if shape != first_shape:
                 raise self.error(f"ragged list: item {index + 1} is {_what(shape)} but item 1 is {_what(first_shape)}", start, end)
         return [v for v, _, _, _ in items], (len(items),) + first_shape

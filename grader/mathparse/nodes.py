@@ -103,7 +103,7 @@ def walk(node: Node) -> Iterator[Node]:
 
 
 def free_variables(node: Node) -> set[str]:
-    return {n.name for n in walk(node) if type(n) is Var}  # type: ignore[attr-defined]
+    return {n.name for n in walk(node) if type(n) is Var}
 
 
 def _fraction_text(value: Fraction) -> str:

@@ -22,8 +22,30 @@ from fractions import Fraction
 
 from grader.errors import AnswerError, LimitExceeded
 from grader.mathparse.lexer import (
-    AMP, COMMA, CONST, DIV, EOF, FRAC, FUNC, LP, MINUS, MUL, NAME, NUM, PERCENT, PLUS, POW, ROOT,
-    ROWSEP, RP, SEMI, SEP, SQRT, SUP, VAR, Token,
+    AMP,
+    COMMA,
+    CONST,
+    DIV,
+    EOF,
+    FRAC,
+    FUNC,
+    LP,
+    MINUS,
+    MUL,
+    NAME,
+    NUM,
+    PERCENT,
+    PLUS,
+    POW,
+    ROOT,
+    ROWSEP,
+    RP,
+    SEMI,
+    SEP,
+    SQRT,
+    SUP,
+    VAR,
+    Token,
 )
 from grader.mathparse.limits import Limits
 from grader.mathparse.nodes import Call, Const, Neg, Node, Num, Pow, Product, Sum, Var
@@ -61,7 +83,7 @@ def resolve_names(
         if tok.kind != NAME:
             out.append(tok)
             continue
-        name: str = tok.value  # type: ignore[assignment]
+        name: str = tok.value
         if name in declared:
             tok.kind = VAR
             out.append(tok)
@@ -133,13 +155,13 @@ def check_brackets(text: str, tokens: Sequence[Token]) -> None:
             opener = stack.pop()
             if opener.value != tok.value:
                 raise AnswerError(
-                    f"'{text[opener.start:opener.end]}' is closed by '{text[tok.start:tok.end]}'; expected '{_CLOSER[opener.value]}'",  # type: ignore[index]
+                    f"'{text[opener.start:opener.end]}' is closed by '{text[tok.start:tok.end]}'; expected '{_CLOSER[opener.value]}'",
                     text=text, start=tok.start, end=tok.end,
                 )
     if stack:
         opener = stack[-1]
         raise AnswerError(
-            f"unbalanced '{text[opener.start:opener.end]}': no matching '{_CLOSER[opener.value]}'",  # type: ignore[index]
+            f"unbalanced '{text[opener.start:opener.end]}': no matching '{_CLOSER[opener.value]}'",
             text=text, start=opener.start, end=opener.end,
         )
 
@@ -286,7 +308,7 @@ class Parser:
             self.pos += 1
             self.enter(tok)
             entered += 1
-            value: int = tok.value  # type: ignore[assignment]
+            value: int = tok.value
             exponent: Node = Num(Fraction(abs(value)), span=(tok.start, tok.end))
             if value < 0:
                 exponent = Neg(exponent, span=(tok.start, tok.end))
@@ -302,27 +324,27 @@ class Parser:
         if kind == NUM:
             self.pos += 1
             self.count()
-            value, canon = tok.value  # type: ignore[misc]
+            value, canon = tok.value
             return Num(value, canon, span=(tok.start, tok.end))
         if kind == VAR:
             self.pos += 1
             self.count()
-            return Var(tok.value, span=(tok.start, tok.end))  # type: ignore[arg-type]
+            return Var(tok.value, span=(tok.start, tok.end))
         if kind == CONST:
             self.pos += 1
             self.count()
-            return Const(tok.value, span=(tok.start, tok.end))  # type: ignore[arg-type]
+            return Const(tok.value, span=(tok.start, tok.end))
         if kind == LP:
             return self.group()
         if kind == FUNC:
             self.pos += 1
             arg = self.argument(tok)
             self.count()
-            return Call(tok.value, arg, span=(tok.start, self.toks[self.pos - 1].end))  # type: ignore[arg-type]
+            return Call(tok.value, arg, span=(tok.start, self.toks[self.pos - 1].end))
         if kind == ROOT:
             self.pos += 1
             arg = self.argument(tok)
-            return self.root(tok, arg, tok.value)  # type: ignore[arg-type]
+            return self.root(tok, arg, tok.value)
         if kind == SQRT:
             self.pos += 1
             index = 2
@@ -366,7 +388,7 @@ class Parser:
         closer = self.toks[self.pos]
         if closer.kind != RP:
             if closer.kind == EOF:
-                raise self.error(f"unbalanced {describe(self.text, opener)}: no matching '{_CLOSER[opener.value]}'", opener)  # type: ignore[index]
+                raise self.error(f"unbalanced {describe(self.text, opener)}: no matching '{_CLOSER[opener.value]}'", opener)
             raise self.unexpected(closer)
         if closer.value != opener.value:
             raise self.error(f"{describe(self.text, opener)} is closed by {describe(self.text, closer)}", closer)
@@ -396,7 +418,7 @@ class Parser:
         toks = self.toks
         num, closer = toks[self.pos + 1], toks[self.pos + 2]
         if num.kind == NUM and closer.kind == RP and closer.value == "[":
-            value = num.value[0]  # type: ignore[index]
+            value = num.value[0]
             if value.denominator == 1 and 2 <= value <= self.limits.max_root:
                 self.pos += 3
                 return int(value)

@@ -17,7 +17,7 @@ def to_text(node: Node) -> str:
 
 
 def _is_fraction_literal(node: Node) -> bool:
-    return type(node) is Num and "/" in node.text  # type: ignore[attr-defined]
+    return type(node) is Num and "/" in node.text
 
 
 def _wrap(s: str) -> str:
@@ -27,11 +27,11 @@ def _wrap(s: str) -> str:
 def _text(node: Node) -> str:
     t = type(node)
     if t is Num:
-        return node.text  # type: ignore[attr-defined]
+        return node.text  # type: ignore[attr-defined,no-any-return]
     if t is Var:
-        return node.name  # type: ignore[attr-defined]
+        return node.name  # type: ignore[attr-defined,no-any-return]
     if t is Const:
-        return _CONSTANTS.get(node.name, node.name)  # type: ignore[attr-defined]
+        return _CONSTANTS.get(node.name, node.name)  # type: ignore[attr-defined,return-value]
     if t is Call:
         return f"{node.func}({_text(node.arg)})"  # type: ignore[attr-defined]
     if t is Neg:

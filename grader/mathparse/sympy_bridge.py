@@ -45,7 +45,7 @@ def to_sympy(node: Node, *, limits: Limits = DEFAULT_LIMITS) -> Any:
             exponent = n.exponent  # type: ignore[attr-defined]
             if not free_variables(exponent):
                 value = evaluate(exponent, {}, limits)
-                if abs(value) > limits.max_exponent:
+                if abs(value) > limits.max_exponent:  # type: ignore[operator]  # abs of the union is typed object
                     raise LimitExceeded(f"exponent size: an exponent is beyond the limit of ±{limits.max_exponent}")
                 if not free_variables(n.base):  # type: ignore[attr-defined]
                     evaluate(n, {}, limits)  # raises if the constant power is too large

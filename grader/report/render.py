@@ -103,7 +103,7 @@ def _make_fetcher_class() -> type:
     """Build the fetcher class on first use, so importing this module never imports weasyprint."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class SafeURLFetcher(URLFetcher):
+    class SafeURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
         """Fetch only `data:` URLs and the bundled font files; refuse everything else.
 
         Student text is escaped, so no student markup reaches WeasyPrint; this is the second
@@ -179,7 +179,7 @@ def report_html_class(weasyprint: Any, ua_css: str) -> Any:
     except ImportError:  # pragma: no cover - another WeasyPrint layout
         sheet = weasyprint.CSS(string=ua_css)
 
-    class ReportHTML(weasyprint.HTML):  # type: ignore[misc,name-defined]
+    class ReportHTML(weasyprint.HTML):  # type: ignore[misc]
         def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
             return [sheet]
 
@@ -244,12 +244,14 @@ class Renderer:
         self._summary = self.env.get_template("summary.html")
 
     def student_html(self, view: StudentView) -> str:
-        return self._student.render(r=view)
+        html: str = self._student.render(r=view)
+        return html
 
     def summary_html(self, view: SummaryView) -> str:
         from grader.report.charts import histogram
 
-        return self._summary.render(s=view, h=histogram(view.totals, view.total_max, view.bonus_total_max))
+        html: str = self._summary.render(s=view, h=histogram(view.totals, view.total_max, view.bonus_total_max))
+        return html
 
     def pdf(self, html: str) -> bytes:
         document = self._html(string=html, url_fetcher=self.fetcher)

@@ -184,7 +184,7 @@ def _worth_isolating(fragment: str) -> bool:
     if "L" in kinds:
         return True
     has_digit = any(k in ("EN", "AN") for k in kinds)
-    has_operator = any(k not in ("EN", "AN", "WS") and c not in _OPENERS and c not in _CLOSERS for c, k in zip(fragment, kinds))
+    has_operator = any(k not in ("EN", "AN", "WS") and c not in _OPENERS and c not in _CLOSERS for c, k in zip(fragment, kinds, strict=True))
     return has_digit and has_operator
 
 

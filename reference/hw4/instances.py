@@ -36,7 +36,7 @@ class HashStream:
         self.position = 0
 
     def _next_block(self) -> None:
-        self.buffer = hashlib.sha256(f"{self.prefix}{self.counter}".encode("utf-8")).digest()
+        self.buffer = hashlib.sha256(f"{self.prefix}{self.counter}".encode()).digest()
         self.counter += 1
         self.position = 0
 

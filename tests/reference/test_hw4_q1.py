@@ -15,7 +15,7 @@ from reference.hw4 import q1
 
 # (W, H, I, J, K): width, height, input maps, output maps, odd kernel side
 SIZES = [(6, 5, 3, 4, 3), (4, 7, 2, 3, 1), (5, 5, 1, 2, 5), (8, 6, 2, 1, 3), (3, 4, 2, 2, 3)]
-W, H, I, J, K = sympy.symbols("W H I J K", positive=True)
+W, H, I, J, K = sympy.symbols("W H I J K", positive=True)  # noqa: E741 (the homework's own names)
 
 
 def _frac(**kw: int) -> dict[str, Fraction]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from grader.report.charts import BIN, HEIGHT, WIDTH, _y_step, bin_counts, histogram
@@ -39,7 +41,7 @@ def test_histogram_geometry():
     # the dashed line at 100 of 110 points
     assert h.max_line == pytest.approx(h.left + h.plot_width * 100 / 110, abs=0.01)
     # bars never overlap and stay inside the plot
-    for a, b in zip(h.bars, h.bars[1:]):
+    for a, b in itertools.pairwise(h.bars):
         assert a.x + a.width < b.x
     assert all(h.left <= b.x and b.x + b.width <= h.left + h.plot_width for b in h.bars)
 

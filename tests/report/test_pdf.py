@@ -16,7 +16,7 @@ import grader.report.batch as batch
 from grader.errors import ReportError
 from grader.report import render_reports, render_student_report, render_summary
 from grader.report.render import Renderer, font_files, get_renderer
-from tests.report.fixtures import FA_Q1, FA_STRIDE, FA_TA_COMMENT, HOSTILE, make_result, make_rubric
+from tests.report.fixtures import FA_Q1, FA_STRIDE, HOSTILE, make_result, make_rubric
 
 ZWNJ = "\u200c"
 

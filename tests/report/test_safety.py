@@ -11,7 +11,7 @@ import pytest
 from grader.errors import ReportError
 from grader.report.render import font_files, get_renderer, make_fetcher, render_to_file
 from grader.report.view import build_student_view, build_summary_view
-from tests.report.fixtures import HOSTILE, make_result
+from tests.report.fixtures import make_result
 
 
 def test_templates_escape_student_text(rubric):
