@@ -483,17 +483,21 @@ class StudentSnapshot:
     adjustments: dict[str, float]  # adjustment kind → points
     total: float
     late_days: int
+    reasons: dict[str, str] = field(default_factory=dict)  # adjustment kind → its reason(s)
 
 
 def snapshot_from_json(data: Mapping[str, Any]) -> StudentSnapshot:
     adjustments: dict[str, float] = {}
+    reasons: dict[str, str] = {}
     for a in data.get("adjustments", []):
         adjustments[a["kind"]] = round(adjustments.get(a["kind"], 0.0) + float(a["points"]), 4)
+        reasons[a["kind"]] = " / ".join(filter(None, (reasons.get(a["kind"]), str(a.get("reason", "")))))
     return StudentSnapshot(
         items={item_id: (str(v["status"]), round(float(v["points"]), 4)) for item_id, v in data.get("items", {}).items()},
         adjustments=adjustments,
         total=round(float(data["totals"]["total"]), 4),
         late_days=int(data.get("late_days", 0)),
+        reasons=reasons,
     )
 
 
@@ -520,6 +524,7 @@ class StudentDiff:
     new_total: float | None = None
     old_late_days: int | None = None
     new_late_days: int | None = None
+    reasons: tuple[tuple[str, str | None, str | None], ...] = ()  # (kind, old, new): the policy's words changed
 
 
 @dataclass
@@ -560,9 +565,14 @@ def diff_runs(old: Mapping[str, StudentSnapshot] | None, new: Mapping[str, Stude
             for kind in sorted(set(before.adjustments) | set(after.adjustments))
             if before.adjustments.get(kind) != after.adjustments.get(kind)
         )
-        if items or adjustments or before.total != after.total or before.late_days != after.late_days:
+        reasons = tuple(
+            (kind, before.reasons.get(kind), after.reasons.get(kind))
+            for kind in sorted(set(before.reasons) | set(after.reasons))
+            if before.reasons.get(kind) != after.reasons.get(kind) and kind not in {k for k, _, _ in adjustments}
+        )
+        if items or adjustments or reasons or before.total != after.total or before.late_days != after.late_days:
             diff.students.append(
-                StudentDiff(student, "changed", items, adjustments, before.total, after.total, before.late_days, after.late_days)
+                StudentDiff(student, "changed", items, adjustments, before.total, after.total, before.late_days, after.late_days, reasons)
             )
         else:
             diff.unchanged += 1
@@ -575,6 +585,15 @@ def _n(x: float | None) -> str:
 
 def _item_state(state: tuple[str, float] | None) -> str:
     return "(none)" if state is None else f"{state[0]} {_n(state[1])}"
+
+
+def _changed_words(old: str, new: str) -> tuple[str, str]:
+    """Two reasons without the clauses they share at the start ("…; 4 late days used, 9 left")."""
+    common = 0
+    while common < min(len(old), len(new)) and old[common] == new[common]:
+        common += 1
+    cut = max(old.rfind("; ", 0, common), old.rfind(": ", 0, common))
+    return (old, new) if cut < 0 else ("…" + old[cut + 1 :], "…" + new[cut + 1 :])
 
 
 def format_diff(diff: RunDiff) -> list[str]:
@@ -592,6 +611,9 @@ def format_diff(diff: RunDiff) -> list[str]:
             lines.append(f"  {s.student_id} {c.item_id}: {_item_state(c.old)} → {_item_state(c.new)}")
         for kind, old, new in s.adjustments:
             lines.append(f"  {s.student_id} {kind}: {_n(old)} → {_n(new)}")
+        for kind, old_reason, new_reason in s.reasons:  # same points, other words (e.g. 11 → 9 late days left)
+            before, after = _changed_words(old_reason or "(none)", new_reason or "(none)")
+            lines.append(f"  {s.student_id} {kind}: {before} → {after}")
         if s.old_late_days != s.new_late_days:
             lines.append(f"  {s.student_id} late days: {s.old_late_days} → {s.new_late_days}")
         lines.append(f"  {s.student_id} total: {_n(s.old_total)} → {_n(s.new_total)}")

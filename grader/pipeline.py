@@ -151,6 +151,9 @@ def _run(
     from grader.keys import reference_fingerprint
     from grader.policy import apply_batch, read_manifest
 
+    from grader.workspace import check_out_dir, later_changed, missing_earlier
+
+    check_out_dir(out_dir, rubric.homework)  # another homework's results are never written over
     course_obj = course if course is not None else load_course_for(rubric)
     if manifest is None and (folder / MANIFEST_NAME).is_file():
         manifest = folder / MANIFEST_NAME
@@ -179,8 +182,13 @@ def _run(
                     f"no manifest ({folder / MANIFEST_NAME} not found, --manifest not given): submission times are the files' "
                     "modification times, which may be the download time; every result carries a warning"
                 )
+            ledger_before = book.ledger()
+            notes += missing_earlier(
+                course_obj, homework=rubric.homework, part=rubric.part, ledger=ledger_before,
+                graded={(r.homework, r.part) for r in book.runs()}, db=db_path,
+            )
             results, ledger_entries = apply_batch(
-                results, course=course_obj, part=rubric.part, manifest=times, ledger=book.ledger(), manifest_name=str(manifest or "")
+                results, course=course_obj, part=rubric.part, manifest=times, ledger=ledger_before, manifest_name=str(manifest or "")
             )
         batch = replace(batch, results=tuple(results), notes=batch.notes + tuple(notes))
         # the results are final: the report workers start on the changed reports and the summary
@@ -248,6 +256,8 @@ def _run(
         outcome.run_id = book.record_run(
             info, rubric=rubric, results=batch.results, ledger=ledger_entries, result_texts=texts
         )
+        if course_obj is not None:  # later homeworks whose late days left this run changed
+            notes += later_changed(book, course_obj, homework=rubric.homework, part=rubric.part, before=ledger_before, after=book.ledger())
         run_json = out_dir / "run.json"
         atomic_write(
             run_json,

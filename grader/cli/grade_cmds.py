@@ -26,19 +26,20 @@ STATUS_STYLE = {
 @click.command("run")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--rubric", type=click.Path(path_type=Path, dir_okay=False), help="Rubric YAML (default: found from the file names' prefix, e.g. HW4_ → rubrics/hw4.yaml).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True, help="Output folder: results/<id>.json, grades.csv, errors.json, run.json, reports/, gradebook.sqlite.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None, help="This homework's output folder, with its own gradebook.sqlite (default: the term workspace: out/<homework>/, and out/gradebook.sqlite for the whole term).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores).")
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF reports.")
 @click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None, help="Submission times, CSV: student_id, part, submitted_at (default: FOLDER/manifest.csv if present, else the files' modification times).")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Gradebook file (default: <out>/gradebook.sqlite).")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Gradebook file (default: out/gradebook.sqlite, the term's; with --out: <out>/gradebook.sqlite).")
 @click.option("--dry-run", is_flag=True, help="Grade and show what changed since the previous run; write nothing (no results, CSV, PDFs or gradebook rows).")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None, help="Enrolled student ids (one per line, or a CSV with a student_id column); files of other ids are not graded.")
-def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, no_pdf: bool, manifest: Path | None, db: Path | None, dry_run: bool, roster: Path | None) -> None:
+def run_cmd(folder: Path, rubric: Path | None, out_dir: Path | None, jobs: int | None, no_pdf: bool, manifest: Path | None, db: Path | None, dry_run: bool, roster: Path | None) -> None:
     """Grade every answer file in FOLDER and write results, grades.csv and PDF reports.
 
     TA scores from the gradebook (`grade manual import`) are merged in, the course policy (early
-    bonus, late days, late penalty) is applied, and the changes since the previous run are shown
-    before anything is written.
+    bonus, late days, late penalty) is applied with the late days of the whole term (one
+    gradebook, out/gradebook.sqlite), and the changes since the previous run are shown before
+    anything is written. Outputs go to out/<homework>/ unless --out says otherwise.
     """
     from grader.errors import SubmissionError
     from grader.pipeline import read_roster, run_grading
@@ -51,6 +52,12 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, 
     rubric_obj = load_rubric(find_rubric(rubric, file_names=names))
     jobs = jobs or os.cpu_count() or 1
     out = console()
+    from grader.workspace import TERM_ROOT, adopt_flat_layout, place
+
+    where = place(homework=rubric_obj.homework, out=out_dir, db=db)
+    if where.term and not dry_run:
+        for note in adopt_flat_layout(TERM_ROOT, rubric_obj.homework):
+            out.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     def show_diff(diff) -> None:  # type: ignore[no-untyped-def]
@@ -63,12 +70,12 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path, jobs: int | None, 
         outcome = run_grading(
             folder,
             rubric=rubric_obj,
-            out_dir=out_dir,
+            out_dir=where.out_dir,
             jobs=jobs,
             pdf=not no_pdf and not dry_run,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             manifest=manifest,
-            db=db,
+            db=where.db,
             dry_run=dry_run,
             on_diff=show_diff,
             roster=roster_ids,
