@@ -150,7 +150,6 @@ def _run(
     from grader.gradebook import Gradebook, default_db, diff_runs, merge_manual, snapshot_from_json, utc_now
     from grader.keys import reference_fingerprint
     from grader.policy import apply_batch, read_manifest
-
     from grader.workspace import check_out_dir, later_changed, missing_earlier
 
     check_out_dir(out_dir, rubric.homework)  # another homework's results are never written over

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.workspace import adopt_flat_layout, check_out_dir, OutputFolderError, place
+from grader.workspace import OutputFolderError, adopt_flat_layout, check_out_dir, place
 
 COURSE = """\
 course: "Test course"
