@@ -251,9 +251,9 @@ def bench_formulas(folder: Path, max_pairs: int, cap_s: float) -> dict[str, Any]
     from grader.kinds import get_kind
     from grader.kinds.expression import ExpressionAnswer, parse_one
     from grader.mathparse import to_sympy
-    from grader.mathparse.limits import run_time_bounded
     from grader.rubric import load_rubric
     from grader.submission import find_answer_files, load_submission
+    from grader.timeout import run_time_bounded
 
     rubric = load_rubric(gen.RUBRIC)
     keys = KeyBook(rubric)

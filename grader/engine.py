@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.errors import AnswerError, GraderError, LimitExceeded, SubmissionError
+from grader.errors import AnswerError, GraderError, SubmissionError, TimeLimitExceeded
 from grader.gradecache import GradeCache
 from grader.keys import KeyBook
 from grader.kinds import get_kind
@@ -106,9 +106,9 @@ def _read_and_compare_key(kind: Any, item: Item, raw: Any, answer: _Answer, keys
         return Verdict(Status.PENDING, 0.0, read_as, "read correctly; correctness is not shown for this item")
     first = kind.compare(parsed, keys.expected(item, 0, student_id), item)
     if first.status is Status.CORRECT:
-        return Verdict(Status.CORRECT, 1.0, read_as, first.feedback)
+        return Verdict(Status.CORRECT, 1.0, read_as, first.feedback, cacheable=first.cacheable)
     if len(item.rules()) == 1:
-        return Verdict(Status.WRONG, 0.0, read_as, first.feedback)
+        return Verdict(Status.WRONG, 0.0, read_as, first.feedback, cacheable=first.cacheable)
     answer.first = first
     return None
 
@@ -119,10 +119,12 @@ def _bounded(item: Item, seconds: float, answer: _Answer, step: Callable[[], Ver
     what = f"item {item.id}"
     try:
         if total and seconds <= 0:
-            raise LimitExceeded(limit_message(total, what))
+            raise TimeLimitExceeded(limit_message(total, what))
         # the second step runs in what is left of the bound, and a timeout names the whole bound
         with time_limit(seconds, what, bound=total):
             return step()
+    except TimeLimitExceeded as exc:  # depends on this machine's speed: never cached
+        return Verdict.invalid(f"{exc.message}; the answer was not graded", read_as=answer.read_as, cacheable=False)
     except AnswerError as exc:
         return Verdict.invalid(exc.describe(), read_as=answer.read_as)
     except GraderError:
@@ -132,27 +134,31 @@ def _bounded(item: Item, seconds: float, answer: _Answer, step: Callable[[], Ver
             f"internal error: the grader failed on this answer ({type(exc).__name__}); "
             "this is a grader bug, not a mistake in the answer: a TA will review it",
             read_as=answer.read_as,
+            cacheable=False,
         )
 
 
 def match_rules(item: Item, parsed: Any, read_as: str, *, keys: KeyBook, student_id: str | None, start: int = 0, first: Verdict | None = None) -> Verdict:
     """Key first, then accepted alternatives, then known mistakes; the first match decides.
 
-    `start` > 0 continues after rules already compared, `first` being the key's verdict.
+    `start` > 0 continues after rules already compared, `first` being the key's verdict. The
+    outcome is cacheable only if every comparison it rests on was.
     """
     kind = get_kind(item.kind)
+    cacheable = first is None or first.cacheable
     for index, rule in enumerate(item.rules()[start:], start):
         verdict = kind.compare(parsed, keys.expected(item, index, student_id), item)
+        cacheable = cacheable and verdict.cacheable
         if first is None:
             first = verdict
         if verdict.status is not Status.CORRECT:
             continue
         if index == 0:
-            return Verdict(Status.CORRECT, 1.0, read_as, verdict.feedback)
+            return Verdict(Status.CORRECT, 1.0, read_as, verdict.feedback, cacheable=cacheable)
         status = Status.CORRECT if rule.credit >= 1 else Status.PARTIAL if rule.credit > 0 else Status.WRONG
-        return Verdict(status, rule.credit, read_as, rule.feedback or verdict.feedback, matched=rule.name)
+        return Verdict(status, rule.credit, read_as, rule.feedback or verdict.feedback, matched=rule.name, cacheable=cacheable)
     assert first is not None
-    return Verdict(Status.WRONG, 0.0, read_as, first.feedback)
+    return Verdict(Status.WRONG, 0.0, read_as, first.feedback, cacheable=cacheable)
 
 
 def grade_answers(answers: dict[str, Any], *, rubric: Rubric, keys: KeyBook | None, student_id: str | None, reveal: Callable[[Item], bool] | None = None) -> tuple[ItemResult, ...]:

@@ -82,3 +82,8 @@ class AnswerError(SubmissionError):
 
 class LimitExceeded(AnswerError):
     """An answer exceeded a size, depth or time limit (an *invalid* verdict, never a hang)."""
+
+
+class TimeLimitExceeded(LimitExceeded):
+    """An answer ran out of its time bound (`grader.timeout`): unlike the other limits this
+    depends on the machine's speed, so its verdict is never cached."""

@@ -31,7 +31,9 @@ class Verdict:
 
     `credit` is the fraction of the item's points (0..1). `read_as` is the canonical echo of how
     the answer was read; `feedback` explains a partial/wrong/invalid result; `matched` names the
-    rubric alternative or known mistake that fired, if any.
+    rubric alternative or known mistake that fired, if any. `cacheable` is False when the
+    verdict depended on this machine (a time bound ran out, or none could be set) or on a grader
+    bug (an internal error): the grading cache never reuses it, whatever its feedback says.
     """
 
     status: Status
@@ -39,18 +41,19 @@ class Verdict:
     read_as: str | None = None
     feedback: str = ""
     matched: str | None = None
+    cacheable: bool = True
 
     @classmethod
-    def correct(cls, read_as: str | None = None, feedback: str = "") -> Verdict:
-        return cls(Status.CORRECT, 1.0, read_as, feedback)
+    def correct(cls, read_as: str | None = None, feedback: str = "", *, cacheable: bool = True) -> Verdict:
+        return cls(Status.CORRECT, 1.0, read_as, feedback, cacheable=cacheable)
 
     @classmethod
-    def wrong(cls, read_as: str | None = None, feedback: str = "") -> Verdict:
-        return cls(Status.WRONG, 0.0, read_as, feedback)
+    def wrong(cls, read_as: str | None = None, feedback: str = "", *, cacheable: bool = True) -> Verdict:
+        return cls(Status.WRONG, 0.0, read_as, feedback, cacheable=cacheable)
 
     @classmethod
-    def invalid(cls, feedback: str, read_as: str | None = None) -> Verdict:
-        return cls(Status.INVALID, 0.0, read_as, feedback)
+    def invalid(cls, feedback: str, read_as: str | None = None, *, cacheable: bool = True) -> Verdict:
+        return cls(Status.INVALID, 0.0, read_as, feedback, cacheable=cacheable)
 
     @classmethod
     def missing(cls) -> Verdict:

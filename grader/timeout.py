@@ -1,7 +1,17 @@
-"""A wall-clock bound for one step of grading, so no answer can hang a batch.
+"""The one wall-clock bound of grading, so no answer can hang a batch.
 
-Uses SIGALRM (`setitimer`) when running on a main thread of a POSIX process (the CLI and its pool
-workers are); elsewhere it cannot interrupt and only measures. Nested bounds keep the tighter one.
+`time_limit` bounds a block; `run_time_bounded` a call. Both use SIGALRM (`setitimer`), which
+only a main thread of a POSIX process can use (the CLI and its pool workers are). Elsewhere a
+bound cannot interrupt: an optional bound runs the block unbounded (the engine's per-item bound;
+every parser limit still applies), a `required=True` one raises `TimeBoundUnavailable` before
+running it (the caller skips the slow step, e.g. the SymPy fallback).
+
+One nesting rule: a bound inside another (the SymPy fallback inside an item's bound) takes at
+most 3/4 of what is left of the enclosing one, so it always runs out first and the enclosing
+step can still report; the enclosing alarm is re-armed with its remaining time afterwards.
+
+One message, `limit_message`: "took longer than <s> s to check <what>". Running out raises
+`TimeLimitExceeded`, whose verdict depended on this machine's speed: it is never cached.
 """
 
 from __future__ import annotations
@@ -9,43 +19,58 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
-from grader.errors import LimitExceeded
+from grader.errors import TimeLimitExceeded
 
-_active_deadline: list[float] = []
-
-
-def _can_alarm() -> bool:
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-
+T = TypeVar("T")
 
 REPEAT = 0.05  # after the first alarm, fire again every 50 ms in case code swallowed it
+SHARE = 0.75  # the most of an enclosing bound's remaining time a nested bound may take
+_MIN = 1e-3  # setitimer(0) disarms: the shortest bound actually set
+
+
+class TimeBoundUnavailable(Exception):
+    """No wall-clock bound can be set here (not the main thread): the caller skips the slow step."""
 
 
 class _Expired(BaseException):
     """Raised by the alarm: a BaseException, so library code's `except Exception` cannot swallow it."""
 
 
+def can_bound_time() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
 def limit_message(seconds: float, what: str) -> str:
-    """What a student reads when checking `what` ran out of its `seconds`."""
-    return f"took longer than {seconds:g} s to check {what}; the answer was not graded"
+    """What a reader is told when checking `what` ran out of its `seconds`."""
+    return f"took longer than {seconds:g} s to check {what}"
 
 
 @contextmanager
-def time_limit(seconds: float, what: str = "this answer", *, bound: float | None = None) -> Iterator[None]:
-    """Raise `LimitExceeded` if the block runs longer than `seconds`. `bound`: the bound to name
-    in the message, when this block is the rest of a larger one (default `seconds`)."""
-    if not _can_alarm() or seconds <= 0:
+def time_limit(seconds: float, what: str = "this answer", *, bound: float | None = None, required: bool = False) -> Iterator[None]:
+    """Raise `TimeLimitExceeded` if the block runs longer than `seconds` (0 or less: unbounded).
+
+    `bound`: the bound to name in the message when this block is the rest of a larger one
+    (default `seconds`). `required`: raise `TimeBoundUnavailable` where no bound can be set,
+    instead of running the block unbounded.
+    """
+    if seconds <= 0:
         yield
         return
-    now = time.monotonic()
-    deadline = now + seconds
-    outer = _active_deadline[-1] if _active_deadline else None
-    if outer is not None and outer <= deadline:
-        yield  # the enclosing bound fires first
+    if not can_bound_time():
+        if required:
+            raise TimeBoundUnavailable(what)
+        yield
         return
+    named = seconds if bound is None else bound
+    start = time.monotonic()
+    outer_delay, outer_interval = signal.getitimer(signal.ITIMER_REAL)
+    if outer_delay > 0 and seconds > SHARE * outer_delay:
+        seconds = SHARE * outer_delay
+        named = min(named, round(outer_delay, 1))  # name what was left, not the share (run-to-run noise)
     armed = True
 
     def _raise(signum: int, frame: object) -> None:
@@ -53,15 +78,14 @@ def time_limit(seconds: float, what: str = "this answer", *, bound: float | None
             raise _Expired
 
     previous = signal.signal(signal.SIGALRM, _raise)
-    _active_deadline.append(deadline)
-    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, _MIN), REPEAT)
     try:
         yield
     except _Expired:
-        raise LimitExceeded(limit_message(seconds if bound is None else bound, what)) from None
+        raise TimeLimitExceeded(limit_message(named, what)) from None
     finally:
         # Disarm first, and retry if an alarm lands here: an exception escaping this block
-        # would leave the timer repeating and a stale deadline that disables every later bound.
+        # would leave the timer repeating.
         while True:
             try:
                 armed = False
@@ -69,9 +93,14 @@ def time_limit(seconds: float, what: str = "this answer", *, bound: float | None
                 break
             except _Expired:
                 continue
-        _active_deadline.pop()
         # None: the old handler was installed from C (e.g. by libFuzzer); it cannot be put back
         signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
-        if outer is not None:
-            remaining = outer - time.monotonic()
-            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3), REPEAT)
+        if outer_delay > 0:
+            remaining = outer_delay - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(remaining, _MIN), outer_interval)
+
+
+def run_time_bounded(fn: Callable[[], T], seconds: float, what: str) -> T:
+    """`fn()` under `time_limit(seconds, what, required=True)`."""
+    with time_limit(seconds, what, required=True):
+        return fn()

@@ -90,6 +90,7 @@ def test_slow_parse_becomes_invalid_not_a_hang(hw4, hw4_keys, monkeypatch):
     result = grade_item(hw4.item("q1.c.unet_conv2_params").model_copy(update={"show_expected": False}), "1", keys=hw4_keys, student_id="1")
     assert time.perf_counter() - start < 2
     assert result.status is Status.INVALID and "took longer than" in result.verdict.feedback
+    assert not result.verdict.cacheable  # depends on the machine's speed
 
 
 def test_parser_errors_never_escape(hw4, hw4_keys, monkeypatch):
@@ -101,6 +102,23 @@ def test_parser_errors_never_escape(hw4, hw4_keys, monkeypatch):
     result = grade_item(hw4.item("q1.c.unet_conv2_params").model_copy(update={"show_expected": False}), "12ab", keys=hw4_keys, student_id="1")
     assert result.status is Status.INVALID
     assert result.verdict.feedback == "expected a number\n12ab\n  ~^"
+
+
+@pytest.mark.parametrize(
+    ("error", "feedback", "cacheable"),
+    [
+        (AnswerError("expected a number"), "expected a number", True),  # the answer's own fault: stable
+        (KeyError("oops"), "internal error: the grader failed on this answer (KeyError)", False),  # a grader bug
+    ],
+)
+def test_a_verdict_carries_whether_it_may_be_cached(hw4, hw4_keys, monkeypatch, error, feedback, cacheable):
+    def parse(raw, item):
+        raise error
+
+    monkeypatch.setattr(engine, "get_kind", lambda kind: types.SimpleNamespace(parse=parse, show=str, compare=None))
+    result = grade_item(hw4.item("q1.c.unet_conv2_params").model_copy(update={"show_expected": False}), "12", keys=hw4_keys, student_id="1")
+    assert result.status is Status.INVALID and result.verdict.feedback.startswith(feedback)
+    assert result.verdict.cacheable is cacheable
 
 
 def test_a_failing_reference_is_an_author_error(hw4):
@@ -191,4 +209,5 @@ def test_comparing_alternatives_shares_the_items_time_bound(hw4, hw4_keys, monke
     assert time.perf_counter() - start < 2
     assert result.status is Status.INVALID
     assert result.verdict.feedback == "took longer than 0.2 s to check item q1.c.unet_conv2_params; the answer was not graded"
+    assert not result.verdict.cacheable
     assert result.verdict.read_as == "1"

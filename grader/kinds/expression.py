@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
+from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError, TimeLimitExceeded
 from grader.kinds.base import Formula
 from grader.kinds.number import number_text
 from grader.mathparse import DEFAULT_LIMITS, Const, DivisionByZero, DomainError, Node, Num, Pow, Product, Var, evaluate, parse_expression, to_text
 from grader.mathparse.evaluate import Evaluator
-from grader.mathparse.limits import TimeBoundUnavailable
 from grader.mathparse.nodes import children
 from grader.mathparse.parser import RESERVED_NAMES
 from grader.model import Verdict
+from grader.timeout import TimeBoundUnavailable
 
 EXAMPLE = "A^2*B*C (also A**2 B C, (A B)^2 C, $A^{2}BC$)"
 
@@ -267,44 +267,45 @@ def _largest_power(node: Node) -> Fraction:
     return largest
 
 
-def symbolic_check(answer: ExpressionAnswer, key_expr: Any) -> tuple[bool | None, str]:
-    """(equal?, why undecided). SymPy only sees objects built from our tree."""
+def symbolic_check(answer: ExpressionAnswer, key_expr: Any) -> tuple[bool | None, str, bool]:
+    """(equal?, why undecided, cacheable?). SymPy only sees objects built from our tree. Not
+    cacheable: undecided because the time bound ran out or none could be set here."""
     from grader.mathparse import symbolic_equal, to_sympy
 
     if _largest_power(answer.node) > SYMBOLIC_MAX_POWER:
         # decided without a race against the clock, so a re-grade reads the same
-        return None, f"it has a power above {SYMBOLIC_MAX_POWER}, too large to expand symbolically"
+        return None, f"it has a power above {SYMBOLIC_MAX_POWER}, too large to expand symbolically", True
     try:
         import sympy  # noqa: F401 - imported before the time bound starts
 
         student = to_sympy(answer.node)
-        return symbolic_equal(student, key_expr, seconds=DEFAULT_LIMITS.time_limit), ""
+        return symbolic_equal(student, key_expr, seconds=DEFAULT_LIMITS.time_limit), "", True
     except TimeBoundUnavailable:
-        return None, "it could not be checked symbolically here (no time bound outside the main thread)"
+        return None, "it could not be checked symbolically here (no time bound outside the main thread)", False
     except LimitExceeded as exc:
-        return None, f"the symbolic check did not finish ({exc.message})"
+        return None, f"the symbolic check did not finish ({exc.message})", not isinstance(exc, TimeLimitExceeded)
     except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:  # SymPy quirks
-        return None, f"the symbolic check failed ({type(exc).__name__})"
+        return None, f"the symbolic check failed ({type(exc).__name__})", True
 
 
-def decide(answer: ExpressionAnswer, key_at: Any, key_symbolic: Any, points: Points, item: Any, label: str = "") -> tuple[bool, str]:
-    """(correct?, feedback) for one formula against one key component."""
+def decide(answer: ExpressionAnswer, key_at: Any, key_symbolic: Any, points: Points, item: Any, label: str = "") -> tuple[bool, str, bool]:
+    """(correct?, feedback, cacheable?) for one formula against one key component."""
     outcome = check_points(answer, key_at, points)
     prefix = f"{label}: " if label else ""
     if outcome.status == "equal":
-        return True, ""
+        return True, "", True
     if outcome.status == "differs":
-        return False, f"{prefix}differs from the key, e.g. {difference_hint(outcome, points, item)}"
+        return False, f"{prefix}differs from the key, e.g. {difference_hint(outcome, points, item)}", True
     try:
         key_expr = key_symbolic()
     except Exception as exc:  # noqa: BLE001 - a key that cannot be printed symbolically
-        return False, f"{prefix}could not be compared with the key at enough points, and the key has no symbolic form ({type(exc).__name__}); a TA should review it"
-    equal, why = symbolic_check(answer, key_expr)
+        return False, f"{prefix}could not be compared with the key at enough points, and the key has no symbolic form ({type(exc).__name__}); a TA should review it", True
+    equal, why, cacheable = symbolic_check(answer, key_expr)
     if equal is None:
-        return False, f"{prefix}could not be compared with the key at enough points, and {why}; a TA should review it"
+        return False, f"{prefix}could not be compared with the key at enough points, and {why}; a TA should review it", cacheable
     if equal:
-        return True, f"{prefix}equal to the key (checked symbolically)"
-    return False, f"{prefix}differs from the key (checked symbolically)"
+        return True, f"{prefix}equal to the key (checked symbolically)", True
+    return False, f"{prefix}differs from the key (checked symbolically)", True
 
 
 def formula_text(formula: Any) -> str:
@@ -440,11 +441,11 @@ def show(value: Any, item: Any) -> str:
 
 def compare(parsed: ExpressionAnswer, expected: Any, item: Any) -> Verdict:
     points = points_for(item)
-    ok, feedback = decide(
+    ok, feedback, cacheable = decide(
         parsed,
         lambda index: key_value(expected, points, index, item),
         lambda: symbolic_key(expected),
         points,
         item,
     )
-    return Verdict.correct(parsed.text, feedback) if ok else Verdict.wrong(parsed.text, feedback)
+    return Verdict.correct(parsed.text, feedback, cacheable=cacheable) if ok else Verdict.wrong(parsed.text, feedback, cacheable=cacheable)

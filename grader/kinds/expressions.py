@@ -103,6 +103,7 @@ def compare(parsed: ExpressionList, expected: Any, item: Any) -> Verdict:
         return Verdict.wrong(got, f"expected {length} expression{'s' if length != 1 else ''}, got {len(parsed.items)}")
     problems = []
     notes = []
+    cacheable = True
     for position, answer in enumerate(parsed.items):
 
         def key_at(index: int, position: int = position) -> Any:
@@ -116,14 +117,15 @@ def compare(parsed: ExpressionList, expected: Any, item: Any) -> Verdict:
                 return symbolic_key(expected[position])
             return expected.symbolic()[position]
 
-        ok, feedback = decide(answer, key_at, key_symbolic, points, item, label=f"the {_ordinal(position + 1)} expression")
+        ok, feedback, decided = decide(answer, key_at, key_symbolic, points, item, label=f"the {_ordinal(position + 1)} expression")
+        cacheable = cacheable and decided
         if not ok:
             problems.append(feedback)
         elif feedback:
             notes.append(feedback)
     if problems:
-        return Verdict.wrong(got, "; ".join(problems))
-    return Verdict.correct(got, "; ".join(notes))
+        return Verdict.wrong(got, "; ".join(problems), cacheable=cacheable)
+    return Verdict.correct(got, "; ".join(notes), cacheable=cacheable)
 
 
 def format_problems(parsed: ExpressionList, item: Any) -> list[str]:

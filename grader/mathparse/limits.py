@@ -7,16 +7,11 @@ exhaust memory. Breaking a limit raises `LimitExceeded`, an *invalid* verdict na
 
 from __future__ import annotations
 
-import signal
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
-from grader.errors import LimitExceeded
-
-T = TypeVar("T")
+# The time bound itself lives in grader.timeout, the one mechanism for the whole grader; its names
+# stay importable from here for older callers.
+from grader.timeout import TimeBoundUnavailable, can_bound_time, run_time_bounded
 
 
 @dataclass(frozen=True)
@@ -37,49 +32,4 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
-
-class _Timeout(BaseException):
-    """Raised by the alarm; a BaseException so that library code's `except Exception` cannot swallow it."""
-
-
-class TimeBoundUnavailable(Exception):
-    """No wall-clock bound can be set here (not the main thread): the caller skips the slow step."""
-
-
-def can_bound_time() -> bool:
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-
-
-def run_time_bounded(fn: Callable[[], T], seconds: float, what: str) -> T:
-    """Run `fn` under a wall-clock bound; raise `LimitExceeded` when it runs out.
-
-    Uses `signal.setitimer` (main thread only; elsewhere raises `TimeBoundUnavailable` without
-    running `fn`). The alarm repeats every 50 ms after the first expiry, in case library code
-    catches the first one. An enclosing alarm (the engine's per-item bound) is kept: ours takes
-    at most 3/4 of its remaining time, so the caller can still report, and it is re-armed with
-    its remaining time afterwards.
-    """
-    if not can_bound_time():
-        raise TimeBoundUnavailable(what)
-    start = time.monotonic()
-    requested = seconds  # the message names this, not the share of an outer bound (run-to-run noise)
-    outer_delay, outer_interval = signal.getitimer(signal.ITIMER_REAL)
-    if outer_delay > 0:
-        seconds = min(seconds, 0.75 * outer_delay)
-
-    def _alarm(signum: int, frame: object) -> None:
-        raise _Timeout
-
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), 0.05)
-    try:
-        return fn()
-    except _Timeout:
-        bound = requested if outer_delay <= 0 else min(requested, round(outer_delay + time.monotonic() - start - 1e-9, 1))
-        raise LimitExceeded(f"time limit: {what} took too long (the bound is {bound:g} s)") from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if outer_delay > 0:
-            remaining = outer_delay - (time.monotonic() - start)
-            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3), outer_interval)
+__all__ = ["DEFAULT_LIMITS", "Limits", "TimeBoundUnavailable", "can_bound_time", "run_time_bounded"]

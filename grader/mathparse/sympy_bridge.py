@@ -8,8 +8,9 @@ from typing import Any
 
 from grader.errors import LimitExceeded
 from grader.mathparse.evaluate import evaluate
-from grader.mathparse.limits import DEFAULT_LIMITS, Limits, run_time_bounded
+from grader.mathparse.limits import DEFAULT_LIMITS, Limits
 from grader.mathparse.nodes import Call, Const, Neg, Node, Num, Pow, Product, Sum, Var, free_variables
+from grader.timeout import run_time_bounded
 
 
 def to_sympy(node: Node, *, limits: Limits = DEFAULT_LIMITS) -> Any:
@@ -60,7 +61,7 @@ def to_sympy(node: Node, *, limits: Limits = DEFAULT_LIMITS) -> Any:
 def symbolic_equal(a: Any, b: Any, *, seconds: float) -> bool:
     """simplify(a - b) == 0 under a wall-clock bound.
 
-    Raises `LimitExceeded` when time runs out and `TimeBoundUnavailable` off the main thread.
+    Raises `TimeLimitExceeded` when time runs out and `TimeBoundUnavailable` off the main thread.
     """
     import sympy
 
@@ -68,7 +69,7 @@ def symbolic_equal(a: Any, b: Any, *, seconds: float) -> bool:
         difference = sympy.simplify(a - b)
         return bool(difference == 0)
 
-    return run_time_bounded(check, seconds, "the symbolic check")
+    return run_time_bounded(check, seconds, "it symbolically")
 
 
 __all__ = ["symbolic_equal", "to_sympy"]

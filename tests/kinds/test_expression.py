@@ -125,6 +125,7 @@ def test_symbolic_fallback(monkeypatch):
     assert verdict.status is Status.WRONG and "differs from the key, e.g." in verdict.feedback  # a point decides
     verdict = expression.compare(expression.parse("W^2H^2IJ + 1/(W-W)", ITEM), FC, ITEM)  # undefined everywhere
     assert verdict.status is Status.WRONG and "checked symbolically" in verdict.feedback
+    assert verdict.cacheable  # decided: a re-grade decides the same
 
 
 def test_symbolic_fallback_time_out_is_wrong_with_a_reason(monkeypatch):
@@ -135,6 +136,8 @@ def test_symbolic_fallback_time_out_is_wrong_with_a_reason(monkeypatch):
     verdict = expression.compare(expression.parse("((W+H)^2 - W^2 - H^2)/(2H) W H^2 I J", ITEM), FC, ITEM)
     assert verdict.status is Status.WRONG
     assert "did not finish" in verdict.feedback and "a TA should review it" in verdict.feedback
+    assert "took longer than 0.001 s to check it symbolically" in verdict.feedback
+    assert not verdict.cacheable  # a faster machine might decide it
 
 
 def test_symbolic_fallback_off_the_main_thread(monkeypatch):
@@ -144,6 +147,7 @@ def test_symbolic_fallback_off_the_main_thread(monkeypatch):
     thread.start()
     thread.join()
     assert box[0].status is Status.WRONG and "outside the main thread" in box[0].feedback
+    assert not box[0].cacheable
 
 
 @pytest.mark.parametrize(
