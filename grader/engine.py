@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,6 +235,7 @@ def grade_batch(
     progress: Callable[[int, int], None] | None = None,
     roster: Collection[str] | None = None,
     cache: GradeCache | None = None,
+    others: Mapping[str, str] | None = None,
 ) -> BatchResult:
     """Grade every answer file in `folder`; a bad file is listed in `errors`, never raised.
 
@@ -244,7 +245,7 @@ def grade_batch(
     stored results, and the others' results are added to it (the caller saves it).
     """
     start = time.perf_counter()
-    files, skipped = find_answer_files(folder, rubric.file_prefix)
+    files, skipped = find_answer_files(folder, rubric.file_prefix, others=others)
     outcomes: list[SubmissionResult | FileError] = []
     if roster is not None:
         files, outcomes = _filter_roster(files, roster, rubric.file_prefix)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -90,6 +90,7 @@ def run_grading(
     course: Course | None = None,
     on_diff: Callable[[RunDiff], None] | None = None,
     roster: Collection[str] | None = None,
+    others: Mapping[str, str] | None = None,
 ) -> RunOutcome:
     """Grade `folder` and write everything into `out_dir` (nothing at all when `dry_run`).
 
@@ -99,6 +100,9 @@ def run_grading(
     (default: the rubric's `course:` file; a rubric without one gets no policy). `on_diff` is
     called with the `RunDiff` against the previous run before anything is written. `roster`: the
     enrolled student ids; a file of any other id is listed as unreadable and not graded.
+    `others`: file prefix -> homework of other homeworks' files in `folder` (a mixed folder):
+    they are listed as skipped, theirs. A manifest with a `homework` column gives the times of
+    this homework's rows only.
     """
     from grader.gradebook import utc_now
 
@@ -108,7 +112,7 @@ def run_grading(
     with _report_pool(jobs if pdf and not dry_run else None) as pool:
         return _run(
             folder, rubric=rubric, out_dir=out_dir, jobs=jobs, pdf=pdf, progress=progress, manifest=manifest, db=db,
-            dry_run=dry_run, course=course, on_diff=on_diff, roster=roster, started=started, pool=pool,
+            dry_run=dry_run, course=course, on_diff=on_diff, roster=roster, started=started, pool=pool, others=others,
         )
 
 
@@ -145,6 +149,7 @@ def _run(
     roster: Collection[str] | None,
     started: str,
     pool: ReportPool | None,
+    others: Mapping[str, str] | None = None,
 ) -> RunOutcome:
     from grader.course import load_course_for
     from grader.gradebook import Gradebook, default_db, diff_runs, merge_manual, snapshot_from_json, utc_now
@@ -157,11 +162,11 @@ def _run(
     if manifest is None and (folder / MANIFEST_NAME).is_file():
         manifest = folder / MANIFEST_NAME
     # fail on a broken manifest before the (slow) grading
-    times = read_manifest(manifest, course=course_obj, part=rubric.part) if manifest is not None and course_obj is not None else None
+    times = read_manifest(manifest, course=course_obj, part=rubric.part, homework=rubric.homework) if manifest is not None and course_obj is not None else None
 
     # results of files unchanged since a previous run under the same rubric, references and grader
     cache = GradeCache.load(out_dir, rubric)
-    batch = grade_batch(folder, rubric=rubric, jobs=jobs, progress=progress, roster=roster, cache=cache)
+    batch = grade_batch(folder, rubric=rubric, jobs=jobs, progress=progress, roster=roster, cache=cache, others=others)
     db_path = Path(db) if db is not None else default_db(out_dir)
     book = Gradebook.snapshot(db_path) if dry_run else Gradebook.open(db_path)
     reports: _StartedReports | None = None

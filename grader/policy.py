@@ -44,18 +44,27 @@ class SubmissionTime:
     note: str = ""  # a warning to show with the result, if any
 
 
-def read_manifest(path: Path, *, course: Course, part: str) -> dict[str, SubmissionTime]:
+def read_manifest(path: Path, *, course: Course, part: str, homework: str | None = None) -> dict[str, SubmissionTime]:
     """`student_id, part, submitted_at` rows for `part`; PolicyError listing every bad row.
+
+    An optional `homework` column (a folder of several homeworks' files) limits the rows to
+    `homework`'s; a row with an empty homework applies to every homework.
 
     `submitted_at` is ISO 8601 with or without an offset (without: the course time zone) or a
     Jalali `1403-09-20 14:30`. Rows for the other part are ignored. Two rows for one student and
     part: the later upload is the submission (the LMS keeps the last upload), with a note.
     """
     text = read_utf8(path, what="manifest", error=PolicyError)
-    return parse_manifest(text, course=course, part=part, name=str(path))
+    return parse_manifest(text, course=course, part=part, name=str(path), homework=homework)
 
 
-def parse_manifest(text: str, *, course: Course, part: str, name: str = "manifest") -> dict[str, SubmissionTime]:
+def manifest_columns(path: Path) -> list[str]:
+    """The manifest's column names, lower case (to tell whether it has a `homework` column)."""
+    text = read_utf8(path, what="manifest", error=PolicyError)
+    return [f.strip().lower() for f in next(csv.reader(io.StringIO(text)), [])]
+
+
+def parse_manifest(text: str, *, course: Course, part: str, name: str = "manifest", homework: str | None = None) -> dict[str, SubmissionTime]:
     reader = csv.DictReader(io.StringIO(text))
     fields = [f.strip().lower() for f in (reader.fieldnames or [])]
     missing = [f for f in ("student_id", "part", "submitted_at") if f not in fields]
@@ -82,6 +91,9 @@ def parse_manifest(text: str, *, course: Course, part: str, name: str = "manifes
             moment = None
         if bad:
             problems.append(f"row {row_number}: " + "; ".join(bad))
+            continue
+        row_homework = (row.get("homework") or "").strip().lower()
+        if homework is not None and row_homework and row_homework != homework.lower():
             continue
         if row_part == part and moment is not None:
             rows.setdefault(student, []).append((moment, row_number))

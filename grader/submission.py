@@ -13,6 +13,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -115,8 +116,11 @@ def student_id_from_name(path: Path, prefix: str) -> str | None:
     return name[len(prefix) : len(name) - len(suffix)]
 
 
-def find_answer_files(folder: Path, prefix: str) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Answer files in `folder` (not recursive), and (name, reason) for files that are skipped."""
+def find_answer_files(folder: Path, prefix: str, *, others: Mapping[str, str] | None = None) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Answer files in `folder` (not recursive), and (name, reason) for files that are skipped.
+
+    `others`: file prefix -> homework of the other homeworks whose files share the folder (a
+    mixed folder); their files are skipped as theirs, not as unknown names."""
     if not folder.is_dir():
         raise SubmissionError(f"{folder}: no such folder")
     files: list[Path] = []
@@ -131,7 +135,9 @@ def find_answer_files(folder: Path, prefix: str) -> tuple[list[Path], list[tuple
         if not path.name.lower().endswith(ANSWER_SUFFIXES):
             continue
         if student_id_from_name(path, prefix) is None:
-            skipped.append((display_name(path.name), f"not an answer file name: expected {prefix}<student_id>.yaml"))
+            theirs = next((hw for p, hw in (others or {}).items() if student_id_from_name(path, p) is not None), None)
+            reason = f"an answer file of {theirs}: graded with its own rubric" if theirs else f"not an answer file name: expected {prefix}<student_id>.yaml"
+            skipped.append((display_name(path.name), reason))
             continue
         files.append(path)
     return files, skipped

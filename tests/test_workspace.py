@@ -158,3 +158,60 @@ def test_a_single_homework_out_folder_is_adopted_into_the_term_layout(course: Pa
     assert (course / "out" / "gradebook.sqlite").is_file()
     # another homework's flat outputs are left alone
     assert adopt_flat_layout(course / "out", "hwb") == []
+
+
+@pytest.fixture
+def mixed(course: Path) -> Path:
+    folder = course / "subs" / "mixed"
+    folder.mkdir()
+    rows = ["student_id,homework,part,submitted_at"]
+    for index, hw in enumerate(("hwa", "hwb")):
+        for student, times in TIMES.items():
+            name = f"{hw.upper()}_T_{student}.yaml"
+            (folder / name).write_bytes((course / "subs" / hw / name).read_bytes())
+            rows.append(f"{student},{hw},theory,{times[index]}")
+    (folder / "manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_a_mixed_folder_grades_each_homework_with_its_rubric(course: Path, mixed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["subs/mixed", "--no-pdf", "--jobs", "1"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "subs/mixed: answer files of hwa: 2 HWA_T_… files (hwa.yaml), hwb: 2 HWB_T_… files (hwb.yaml)" in text
+    out = course / "out"
+    # graded in course order (hwa first), so hwb sees hwa's late days: 15 - 2 - 4 = 9 left
+    assert "4 late days used, 9 left this term" in late_reason(out / "hwb", "401000001")
+    assert "2 late days used, 13 left this term" in late_reason(out / "hwa", "401000001")
+    errors = json.loads((out / "hwa" / "errors.json").read_text(encoding="utf-8"))
+    assert sorted(errors["skipped"], key=lambda e: e["file"]) == [
+        {"file": f"HWB_T_{s}.yaml", "reason": "an answer file of hwb: graded with its own rubric"} for s in sorted(TIMES)
+    ]
+    assert sorted(p.name for p in (out / "hwb" / "results").iterdir()) == [f"{s}.json" for s in sorted(TIMES)]
+
+
+@pytest.mark.parametrize(
+    ("args", "manifest_header", "message"),
+    [
+        (["--out", "one"], None, "subs/mixed holds answer files of 2 homeworks (hwa: 2 HWA_T_… files (hwa.yaml), hwb: 2 HWB_T_… files (hwb.yaml)) and --out names one homework's folder"),
+        ([], "student_id,part,submitted_at", "subs/mixed/manifest.csv has no homework column, but subs/mixed holds answer files of hwa, hwb"),
+    ],
+)
+def test_a_mixed_folder_that_cannot_be_split_is_refused_in_one_sentence(
+    course: Path, mixed: Path, capsys: pytest.CaptureFixture[str], args: list[str], manifest_header: str | None, message: str
+) -> None:
+    if manifest_header is not None:
+        (mixed / "manifest.csv").write_text(manifest_header + "\n401000001,theory,1403-09-20 10:00\n", encoding="utf-8")
+    assert main(["subs/mixed", "--no-pdf", "--jobs", "1", *args]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert message in err and err.count("grade: error:") == 1
+    assert not (course / "out").exists() and not (course / "one").exists()
+
+
+def test_a_rubric_picks_one_homework_of_a_mixed_folder(course: Path, mixed: Path) -> None:
+    assert main(["subs/mixed", "--rubric", "rubrics/hwb.yaml", "--no-pdf", "--jobs", "1"]) == 0
+    out = course / "out"
+    assert not (out / "hwa").exists()
+    # hwa not graded in this gradebook: hwb's 4 days leave 11
+    assert "4 late days used, 11 left this term" in late_reason(out / "hwb", "401000001")
+    skipped = json.loads((out / "hwb" / "errors.json").read_text(encoding="utf-8"))["skipped"]
+    assert {e["reason"] for e in skipped} == {"an answer file of hwa: graded with its own rubric"}

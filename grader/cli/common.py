@@ -76,6 +76,23 @@ def find_rubric(rubric: Path | None, *, file_names: list[str]) -> Path:
     raise RubricError(f"no rubric matches these files (looked in {where}); pass --rubric FILE")
 
 
+def folder_homeworks(file_names: list[str]) -> list[tuple[Path, str, str, int]]:
+    """(rubric, homework, file prefix, number of files) for each homework whose files are among
+    `file_names` (a mixed folder has several), each file counted for the longest prefix it has."""
+    heads: dict[str, tuple[Path, str]] = {}  # prefix → (rubric, homework); the first rubric found wins
+    for path, head in _rubric_heads():
+        prefix = str(head.get("file_prefix", ""))
+        if prefix and prefix.lower() not in heads:
+            heads[prefix.lower()] = (path, str(head.get("homework", path.stem)))
+    counts: dict[str, int] = {}
+    for name in file_names:
+        matches = [p for p in heads if name.lower().startswith(p)]
+        if matches:
+            best = max(matches, key=len)
+            counts[best] = counts.get(best, 0) + 1
+    return [(heads[p][0], heads[p][1], p, n) for p, n in counts.items()]
+
+
 def console(stderr: bool = False) -> Any:
     from rich.console import Console
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from grader.cli.common import console, find_rubric, the_rubric
+from grader.cli.common import console, find_rubric, folder_homeworks, the_rubric
 
 if TYPE_CHECKING:
     from grader.model import Status
+    from grader.rubric import Rubric
 
 STATUS_STYLE = {
     "correct": "green",
@@ -42,16 +43,72 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path | None, jobs: int |
     anything is written. Outputs go to out/<homework>/ unless --out says otherwise.
     """
     from grader.errors import SubmissionError
-    from grader.pipeline import read_roster, run_grading
+    from grader.pipeline import read_roster
     from grader.rubric import load_rubric
 
     roster_ids = read_roster(roster) if roster is not None else None
     if not folder.is_dir():
         raise SubmissionError(f"{folder}: no such folder")
     names = [p.name for p in folder.iterdir()]
-    rubric_obj = load_rubric(find_rubric(rubric, file_names=names))
-    jobs = jobs or os.cpu_count() or 1
+    found = folder_homeworks(names)
+    if rubric is not None:
+        rubrics = [load_rubric(rubric)]
+    elif len(found) > 1:
+        if out_dir is not None:
+            raise SubmissionError(
+                f"{folder} holds answer files of {len(found)} homeworks ({_found_text(found)}) and --out names one homework's "
+                "folder: pass --rubric FILE to grade one of them, or leave --out out to grade each into out/<homework>/"
+            )
+        rubrics = _in_course_order([load_rubric(path) for path, _, _, _ in found])
+        _check_mixed_manifest(folder, manifest, found)
+    else:
+        rubrics = [load_rubric(find_rubric(None, file_names=names))]
     out = console()
+    if len(rubrics) > 1:
+        out.print(f"{folder}: answer files of {_found_text(found)}; each is graded with its own rubric", markup=False, highlight=False, soft_wrap=True)
+    for rubric_obj in rubrics:
+        others = {prefix: hw for _, hw, prefix, _ in found if hw != rubric_obj.homework}
+        _grade_one(
+            out, folder, rubric_obj, out_dir=out_dir, db=db, jobs=jobs or os.cpu_count() or 1, no_pdf=no_pdf, manifest=manifest,
+            dry_run=dry_run, roster=roster_ids, others=others,
+        )
+
+
+def _found_text(found: list[tuple[Path, str, str, int]]) -> str:
+    return ", ".join(f"{hw}: {n} {prefix.upper()}… file{'s' if n != 1 else ''} ({path.name})" for path, hw, prefix, n in found)
+
+
+def _in_course_order(rubrics: list[Rubric]) -> list[Rubric]:
+    """Earlier final deadlines first, so each homework sees the late days of the ones before it."""
+    from grader.course import load_course_for
+
+    def when(rubric: Rubric) -> tuple[bool, float, str]:
+        course = load_course_for(rubric)
+        deadline = course.final_deadline(rubric.homework, rubric.part) if course is not None else None
+        return (deadline is None, deadline.timestamp() if deadline is not None else 0.0, rubric.homework)
+
+    return sorted(rubrics, key=when)
+
+
+def _check_mixed_manifest(folder: Path, manifest: Path | None, found: list[tuple[Path, str, str, int]]) -> None:
+    """One manifest for several homeworks must say which homework each row is of."""
+    from grader.errors import SubmissionError
+    from grader.pipeline import MANIFEST_NAME
+    from grader.policy import manifest_columns
+
+    path = manifest if manifest is not None else (folder / MANIFEST_NAME if (folder / MANIFEST_NAME).is_file() else None)
+    if path is not None and "homework" not in manifest_columns(path):
+        raise SubmissionError(
+            f"{path} has no homework column, but {folder} holds answer files of {', '.join(hw for _, hw, _, _ in found)}: "
+            "add a homework column (student_id,homework,part,submitted_at), or grade each homework from its own folder"
+        )
+
+
+def _grade_one(
+    out: Any, folder: Path, rubric_obj: Rubric, *, out_dir: Path | None, db: Path | None, jobs: int, no_pdf: bool,
+    manifest: Path | None, dry_run: bool, roster: list[str] | None, others: dict[str, str],
+) -> None:
+    from grader.pipeline import run_grading
     from grader.workspace import TERM_ROOT, adopt_flat_layout, place
 
     where = place(homework=rubric_obj.homework, out=out_dir, db=db)
@@ -65,7 +122,7 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path | None, jobs: int |
         for line in diff.lines():
             out.print(line, markup=False, highlight=False, soft_wrap=True)
 
-    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console(stderr=True), transient=True) as bar:
+    with Progress(TextColumn(f"grading {rubric_obj.homework}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console(stderr=True), transient=True) as bar:
         task = bar.add_task("grading", total=None)
         outcome = run_grading(
             folder,
@@ -78,7 +135,8 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path | None, jobs: int |
             db=where.db,
             dry_run=dry_run,
             on_diff=show_diff,
-            roster=roster_ids,
+            roster=roster,
+            others=others,
         )
     from rich.markup import escape
 
