@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +170,9 @@ def grade_answers(answers: dict[str, Any], *, rubric: Rubric, keys: KeyBook | No
 
 def grade_submission(submission: Submission, *, rubric: Rubric, keys: KeyBook) -> SubmissionResult:
     items = grade_answers(submission.answers, rubric=rubric, keys=keys, student_id=submission.student_id)
+    reason = submission.extra.get("missing_reason")  # e.g. a PDF with no answer fields
+    if reason:
+        items = tuple(replace(r, verdict=Verdict(Status.MISSING, 0.0, None, str(reason))) if r.verdict.status is Status.MISSING else r for r in items)
     return SubmissionResult(
         student_id=submission.student_id,
         homework=rubric.homework,
@@ -179,7 +182,7 @@ def grade_submission(submission: Submission, *, rubric: Rubric, keys: KeyBook) -
         submitted_at=None,
         file_sha256=submission.sha256,
         name=submission.extra.get("name"),
-        extra={"modified_at": submission.modified_at},
+        extra={"modified_at": submission.modified_at, **{k: v for k, v in submission.extra.items() if k.startswith("pdf_")}},
     )
 
 

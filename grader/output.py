@@ -179,6 +179,15 @@ def item_json(result: ItemResult) -> dict[str, Any]:
 
 
 def result_json(result: SubmissionResult) -> dict[str, Any]:
+    data = _result_json(result)
+    pages = result.extra.get("pdf_pages")
+    if isinstance(pages, int):  # a PDF answer sheet: pages for the TA (derivations appended after the sheet)
+        sheet_pages = result.extra.get("pdf_sheet_pages")
+        data["pdf"] = {"pages": pages, "sheet_pages": sheet_pages, "appended_pages": pages - sheet_pages if isinstance(sheet_pages, int) else None}
+    return data
+
+
+def _result_json(result: SubmissionResult) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "student_id": result.student_id,

@@ -22,11 +22,12 @@ from typing import Any
 import yaml
 
 from grader.errors import SubmissionError
+from grader.sheet import MAX_PDF_BYTES
 
 MAX_FILE_BYTES = 1_000_000
 MAX_YAML_EVENTS = 200_000
 MAX_DEPTH = 40
-ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
+ANSWER_SUFFIXES = (".yaml", ".yml", ".json", ".pdf")  # .pdf: the fillable answer sheet (grader.sheet)
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MAX_INT_CHARS = 1_000  # a longer integer literal stays text: the item's parser applies its own limit
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -364,20 +365,32 @@ def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = Non
         raise SubmissionError(f"{name}: not an answer file name: expected {prefix}<student_id>.yaml")
     if not valid_student_id(file_id):
         raise SubmissionError(f"{name}: the student id in the file name must be 1-64 letters, digits, '-' or '_'")
-    data, mtime = _read_limited(path, name)
+    is_pdf = name.lower().endswith(".pdf")
+    data, mtime = _read_limited(path, name, limit=MAX_PDF_BYTES if is_pdf else MAX_FILE_BYTES)
     if not data.strip():
         raise SubmissionError(f"{name}: the file is empty")
-    document = parse_document(decode(data, name), name)
+    extra: dict[str, Any] = {}
+    warnings: list[str] = []
+    if is_pdf:  # the one place a PDF answer sheet joins the YAML path: same document, same checks
+        from grader.sheet.read import read_sheet
+
+        sheet = read_sheet(data, name, prefix=prefix)
+        document, extra = sheet.document, sheet.extra()
+        warnings += sheet.warnings
+    else:
+        document = parse_document(decode(data, name), name)
     if not isinstance(document, dict):
         raise SubmissionError(f"{name}: expected a mapping with student_id and answers, got {_type_name(document)}")
-    warnings: list[str] = []
     declared = document.get("student_id")
     declared_id = None if declared is None else str(declared).strip()
     if declared_id is None:
         warnings.append("the file has no student_id; the id from the file name is used")
     elif declared_id != file_id:
         shown = declared_id if len(declared_id) <= 64 else declared_id[:61] + "..."
-        warnings.append(f"student_id in the file is {shown!r} but the file name says {file_id!r}; the file name's id is used")
+        warnings.append(
+            f"student_id in the file is {shown!r} but the file name says {file_id!r}; the file name's id is used"
+            + (f" (this sheet was made for {shown}: its Q2/Q3 numbers are not those of {file_id})" if is_pdf else "")
+        )
     answers = document.get("answers")
     if answers is None:
         answers = {}
@@ -385,7 +398,7 @@ def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = Non
     elif not isinstance(answers, dict):
         raise SubmissionError(f"{name}: answers: expected a mapping of item id to answer, got {_type_name(answers)}")
     answers = {str(k): v for k, v in answers.items()}
-    unknown_top = sorted(set(map(str, document)) - {"student_id", "answers", "instances", "name", "homework"})
+    unknown_top = sorted(set(map(str, document)) - {"student_id", "answers", "instances", "name", "homework", "file_prefix"})
     if unknown_top:
         warnings.append(f"unknown top-level keys ignored: {', '.join(unknown_top)}")
     if item_ids is not None:
@@ -400,12 +413,12 @@ def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = Non
         modified_at=_iso(mtime),
         warnings=tuple(warnings),
         declared_id=declared_id,
-        extra={"name": str(document["name"])[:100]} if isinstance(document.get("name"), str) else {},
+        extra={**extra, "name": str(document["name"])[:100]} if isinstance(document.get("name"), str) else extra,
     )
 
 
-def _read_limited(path: Path, name: str) -> tuple[bytes, float]:
-    """The bytes of a regular file of at most MAX_FILE_BYTES, and its mtime.
+def _read_limited(path: Path, name: str, *, limit: int = MAX_FILE_BYTES) -> tuple[bytes, float]:
+    """The bytes of a regular file of at most `limit` bytes, and its mtime.
 
     Opened without following a symbolic link and without blocking (a FIFO named like an answer
     file would otherwise hang the run, and a link could read any file on the machine); checked on
@@ -423,10 +436,10 @@ def _read_limited(path: Path, name: str) -> tuple[bytes, float]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise SubmissionError(f"{name}: not a regular file; answer files must be regular files")
-        if info.st_size > MAX_FILE_BYTES:
-            raise SubmissionError(f"{name}: file too large ({info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,})")
+        if info.st_size > limit:
+            raise SubmissionError(f"{name}: file too large ({info.st_size:,} bytes; the limit is {limit:,})")
         chunks: list[bytes] = []
-        remaining = MAX_FILE_BYTES + 1
+        remaining = limit + 1
         while remaining > 0:
             chunk = os.read(fd, min(remaining, 1 << 20))
             if not chunk:
@@ -434,8 +447,8 @@ def _read_limited(path: Path, name: str) -> tuple[bytes, float]:
             chunks.append(chunk)
             remaining -= len(chunk)
         data = b"".join(chunks)
-        if len(data) > MAX_FILE_BYTES:
-            raise SubmissionError(f"{name}: file too large (more than {MAX_FILE_BYTES:,} bytes, the limit)")
+        if len(data) > limit:
+            raise SubmissionError(f"{name}: file too large (more than {limit:,} bytes, the limit)")
         return data, info.st_mtime
     except OSError as exc:
         raise SubmissionError(f"{name}: cannot read: {exc.strerror or exc}") from None

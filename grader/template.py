@@ -39,6 +39,13 @@ def _kind_text(item: Item) -> str:
     return str(item.kind)
 
 
+def item_hint(item: Item, *, sheet: bool = False) -> str:
+    """What to write for `item` and in which form: the template's comment line, also on the PDF sheet."""
+    points = f"{item.points:g} point{'s' if item.points != 1 else ''}{' (bonus)' if item.bonus else ''}"
+    example = "free text, in English or Persian, as many lines as needed" if sheet and item.kind is Kind.TEXT else _example(item)
+    return f"{_kind_text(item)}, {points}; {example}"
+
+
 def _dump_value(value: Any, indent: str) -> list[str]:
     """Instance data: scalars inline; arrays one outer slice a line, as JSON flow lists."""
     if isinstance(value, list) and value and isinstance(value[0], list):
@@ -82,6 +89,6 @@ def render_template(rubric: Rubric, student_id: str) -> str:
         lines.append(f"  # {item.id}: {item.title}")
         if item.title_fa:
             lines.append(f"  #   {item.title_fa}")
-        lines.append(f"  #   {_kind_text(item)}, {item.points:g} point{'s' if item.points != 1 else ''}{' (bonus)' if item.bonus else ''}; {_example(item)}")
+        lines.append(f"  #   {item_hint(item)}")
         lines.append(f"  {item.id}:" + (" |" if item.kind is Kind.TEXT else ""))
     return "\n".join(lines) + "\n"

@@ -115,7 +115,8 @@ def test_warnings(tmp_path, data, warning):
         ("hw4_t_401234567.YAML", "401234567"),
         ("HW4_T_.yaml", ""),
         ("HW4_P1_401234567.yaml", None),
-        ("HW4_T_401234567.pdf", None),
+        ("HW4_T_401234567.pdf", "401234567"),  # the answer sheet (grader.sheet)
+        ("HW4_T_401234567.docx", None),
     ],
 )
 def test_student_id_from_name(name, expected):

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.adversarial.hostile_pdfs import make_pdfs
+
 HERE = Path(__file__).resolve().parent
 FILES = HERE / "files"
 MANIFEST = HERE / "manifest.yaml"
@@ -57,6 +59,7 @@ def make_generated(folder: Path) -> None:
     os.symlink("/etc", folder / "HW4_T_adv_symlink_dir.yaml")
     with open(os.path.join(os.fsencode(folder), b"HW4_T_adv_\xff.yaml"), "wb") as handle:  # not UTF-8
         handle.write(b"answers: {}\n")
+    make_pdfs(folder)  # hostile PDF answer sheets (tests/adversarial/hostile_pdfs.py)
     (folder / f"HW4_T_{NOT_IN_ROSTER}.yaml").write_text(f"student_id: {NOT_IN_ROSTER}\nanswers: {{q1.c.unet_conv2_params: 73856}}\n", encoding="utf-8")
 
 

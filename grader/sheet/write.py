@@ -1,0 +1,253 @@
+"""Write a student's fillable answer sheet `HW4_T_<id>.pdf` (WeasyPrint PDF forms).
+
+One form field per item, named by the item id: a one-line text field for numbers, formulas and
+shapes, a large multi-line field for matrices, tensors and free text, a combo box (`<select>`)
+for choices. WeasyPrint 70 also writes radio groups and checkboxes, but its radio buttons carry
+their own `/T` (pypdf and pdftk then fill the widget, not the group), so choices use the combo
+box, whose `/V` every writer sets. The student's Q2/Q3 instance is printed as tables, from the
+same generator as `grade template`. The student id, homework and file prefix are recorded in
+the document information and in two read-only fields, so a sheet renamed to another id is seen.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from grader.rubric import Item, Kind, Rubric
+from grader.sheet import HOMEWORK_FIELD, INFO_HOMEWORK, INFO_PREFIX, INFO_SHEET_PAGES, INFO_STUDENT, STUDENT_FIELD
+
+TEMPLATE_PACKAGE = "grader.sheet"
+TEMPLATE_DIR = "templates"
+_MULTILINE = (Kind.MATRIX, Kind.TENSOR, Kind.TEXT)
+_AXES = re.compile(r"\b([A-Za-z]\w*)((?:\[[a-z]\])+)")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One labelled table of instance numbers: `rows` × `cols`, with the axes' names."""
+
+    caption: str
+    row_axis: str
+    col_axis: str
+    cols: int
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class InstanceBlock:
+    name: str
+    note: str  # the generator's own description: shapes, index order, what G is
+    scalars: tuple[tuple[str, str], ...]
+    tables: tuple[Table, ...]
+
+
+@dataclass(frozen=True)
+class SheetItem:
+    id: str
+    title: str
+    title_fa: str
+    hint: str
+    points: str
+    field: str  # "line", "area", "select"
+    rows: int  # height of a multi-line field, in lines
+    options: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SheetQuestion:
+    id: str
+    title: str
+    title_fa: str
+    points: str
+    items: tuple[SheetItem, ...]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _axis_names(note: str) -> dict[str, list[str]]:
+    """`X[i][j][k]` in the generator's description names X's axes i, j, k."""
+    return {m.group(1): re.findall(r"\[([a-z])\]", m.group(2)) for m in _AXES.finditer(note)}
+
+
+def _tables(name: str, value: list[Any], axes: list[str]) -> list[Table]:
+    depth, probe = 0, value
+    while isinstance(probe, list):
+        depth, probe = depth + 1, probe[0] if probe else None
+    letters = axes if len(axes) == depth else ["i", "j", "k", "l"][:depth]
+    if depth == 1:
+        return [Table(f"{name}[{letters[0]}]", "", letters[0], len(value), (tuple(_fmt(v) for v in value),))]
+    if depth == 2:
+        return [Table(f"{name}[{letters[0]}][{letters[1]}]", letters[0], letters[1], len(value[0]), tuple(tuple(_fmt(v) for v in row) for row in value))]
+    tables: list[Table] = []
+    for index, block in enumerate(value):  # 3-D: one table per first index
+        inner = _tables(name, block, letters[1:])[0] if depth == 3 else None
+        if inner is None:  # deeper: flatten what is left row by row
+            rows = tuple(tuple(_fmt(v) for v in _flatten(r)) for r in block)
+            tables.append(Table(f"{name}[{letters[0]}={index}]", letters[1], "…", len(rows[0]), rows))
+        else:
+            tables.append(Table(f"{name}[{letters[0]}={index}][{letters[1]}][{letters[2]}]", inner.row_axis, inner.col_axis, inner.cols, inner.rows))
+    return tables
+
+
+def _flatten(value: Any) -> list[Any]:
+    return [x for v in value for x in _flatten(v)] if isinstance(value, list) else [value]
+
+
+def instance_blocks(rubric: Rubric, student_id: str) -> list[InstanceBlock]:
+    """The student's instances as tables: the numbers `grade template` prints, laid out to read."""
+    import inspect
+
+    from grader.keys import KeyBook
+
+    keys = KeyBook(rubric)
+    functions = rubric.registry().instances
+    blocks = []
+    for name, data in keys.instances_for(student_id).items():
+        doc = inspect.getdoc(functions[name]) or ""
+        note = doc.split("\n\n")[0].replace("\n", " ")
+        axes = _axis_names(note)
+        scalars = tuple((k, _fmt(v)) for k, v in data.items() if not isinstance(v, list))
+        tables = tuple(t for k, v in data.items() if isinstance(v, list) for t in _tables(k, v, axes.get(k, [])))
+        blocks.append(InstanceBlock(name=name.upper(), note=note, scalars=scalars, tables=tables))
+    return blocks
+
+
+def _field_rows(item: Item) -> int:
+    if item.kind is Kind.TEXT:
+        return 9 if item.points >= 2 else 6
+    size = 1
+    for dim in item.shape or [1]:
+        size *= dim
+    return max(3, min(14, 2 + size // 8))  # a 5×5×4 tensor (100 numbers): 14 lines
+
+
+def sheet_questions(rubric: Rubric) -> list[SheetQuestion]:
+    from grader.template import item_hint
+
+    questions = []
+    for q in rubric.questions:
+        items = []
+        for item in (i for i in rubric.items if i.question == q.id):
+            if item.kind is Kind.CHOICE:
+                field, options = "select", tuple((key, key.replace("_", " ")) for key in item.options)
+            else:
+                field, options = ("area" if item.kind in _MULTILINE else "line"), ()
+            items.append(
+                SheetItem(
+                    id=item.id,
+                    title=item.title,
+                    title_fa=item.title_fa or "",
+                    hint=item_hint(item, sheet=True),
+                    points=f"{item.points:g}" + (" bonus" if item.bonus else ""),
+                    field=field,
+                    rows=_field_rows(item) if field == "area" else 1,
+                    options=options,
+                )
+            )
+        points = f"{q.points:g}" + (f" + {q.bonus:g} bonus" if q.bonus else "")
+        questions.append(SheetQuestion(id=q.id.upper(), title=q.title, title_fa=q.title_fa or "", points=points, items=tuple(items)))
+    return questions
+
+
+class SheetWriter:
+    """Template, stylesheet and fonts loaded once; `pdf(student_id)` renders one sheet."""
+
+    def __init__(self, rubric: Rubric) -> None:
+        import jinja2
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        from grader.report.render import TEMPLATE_DIR as REPORT_TEMPLATES
+        from grader.report.render import TEMPLATE_PACKAGE as REPORT_PACKAGE
+        from grader.report.render import UA_STYLESHEET, font_face_css, make_fetcher, report_html_class, use_faster_pdf_compression
+
+        use_faster_pdf_compression()
+        self.rubric = rubric
+        self._weasyprint = weasyprint
+        ua = (resources.files(REPORT_PACKAGE) / REPORT_TEMPLATES / UA_STYLESHEET).read_text(encoding="utf-8")
+        ua += (resources.files(TEMPLATE_PACKAGE) / TEMPLATE_DIR / "ua.css").read_text(encoding="utf-8")
+        self._html = report_html_class(weasyprint, ua)
+        env = jinja2.Environment(
+            loader=jinja2.PackageLoader(TEMPLATE_PACKAGE, TEMPLATE_DIR),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._template = env.get_template("sheet.html")
+        self.fetcher = make_fetcher()
+        self.font_config = FontConfiguration()
+        css = (resources.files(TEMPLATE_PACKAGE) / TEMPLATE_DIR / "sheet.css").read_text(encoding="utf-8")
+        self.css = weasyprint.CSS(string=font_face_css() + css, font_config=self.font_config, url_fetcher=self.fetcher)
+        self.questions = sheet_questions(rubric)
+
+    def html(self, student_id: str) -> str:
+        prefix = self.rubric.file_prefix
+        return self._template.render(
+            rubric=self.rubric,
+            student_id=student_id,
+            file_name=f"{prefix}{student_id}.pdf",
+            student_field=STUDENT_FIELD,
+            homework_field=HOMEWORK_FIELD,
+            instances=instance_blocks(self.rubric, student_id),
+            questions=self.questions,
+        )
+
+    def pdf(self, student_id: str) -> bytes:
+        document = self._html(string=self.html(student_id), url_fetcher=self.fetcher).render(
+            stylesheets=[self.css], font_config=self.font_config, pdf_forms=True
+        )
+        data = document.write_pdf(pdf_forms=True)
+        assert isinstance(data, bytes)
+        return self._seal(data, student_id, len(document.pages))
+
+    def _seal(self, data: bytes, student_id: str, pages: int) -> bytes:
+        """Record who the sheet is for: document information, and the id fields made read-only."""
+        import pypdf
+        from pypdf.generic import NameObject, NumberObject
+
+        writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(data)))
+        writer.add_metadata(
+            {
+                "/Title": f"{self.rubric.title}: answer sheet of {student_id}",
+                "/Subject": f"{self.rubric.file_prefix}{student_id}.pdf",
+                INFO_STUDENT: student_id,
+                INFO_HOMEWORK: self.rubric.homework,
+                INFO_PREFIX: self.rubric.file_prefix,
+                INFO_SHEET_PAGES: str(pages),
+            }
+        )
+        for page in writer.pages:
+            for annot in page.get("/Annots") or []:
+                widget = annot.get_object()
+                if str(widget.get("/T", "")) in (STUDENT_FIELD, HOMEWORK_FIELD):
+                    widget[NameObject("/Ff")] = NumberObject(int(widget.get("/Ff", 0)) | 1)  # ReadOnly
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+
+def write_sheets(rubric: Rubric, student_ids: Iterable[str], out_dir: Path, *, force: bool = False) -> list[Path]:
+    """Write `<prefix><id>.pdf` for each id into `out_dir` (atomically); returns the paths."""
+    from grader.errors import SubmissionError
+    from grader.output import atomic_write
+
+    writer = SheetWriter(rubric)
+    paths = []
+    for student_id in student_ids:
+        path = out_dir / f"{rubric.file_prefix}{student_id}.pdf"
+        if path.exists() and not force:
+            raise SubmissionError(f"{path} exists; pass --force to overwrite it")
+        atomic_write(path, writer.pdf(student_id))
+        paths.append(path)
+    return paths
