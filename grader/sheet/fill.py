@@ -7,7 +7,8 @@ student would type it into a field, so a filled sheet and the YAML file mean the
 from __future__ import annotations
 
 import io
-from typing import Any, Dict, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def answer_text(value: Any) -> str:
@@ -33,14 +34,15 @@ def fill_sheet(data: bytes, answers: Mapping[str, Any], *, appearances: bool = F
 
     from grader.sheet.read import quiet_pypdf
 
-    values: Dict[str, str] = {name: answer_text(value) for name, value in answers.items()}
+    values: dict[str, str] = {name: answer_text(value) for name, value in answers.items()}
     with quiet_pypdf():  # "characters not supported by font encoding": viewers redraw anyway
         writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(data)))
         if appearances:
             for page in writer.pages:
                 writer.update_page_form_field_values(page, values, auto_regenerate=False)
         else:
-            for ref in writer.root_object["/AcroForm"]["/Fields"]:
+            form: Any = writer.root_object["/AcroForm"]
+            for ref in form["/Fields"]:
                 fld = ref.get_object()
                 name = str(fld.get("/T", ""))
                 if name in values:

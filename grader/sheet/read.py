@@ -20,12 +20,13 @@ import io
 import logging
 import re
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 from grader.errors import LimitExceeded, SubmissionError
-from grader.sheet import MAX_PDF_BYTES, HOMEWORK_FIELD, INFO_HOMEWORK, INFO_PREFIX, INFO_SHEET_PAGES, INFO_STUDENT, SHEET_FIELD_PREFIX, STUDENT_FIELD
+from grader.sheet import HOMEWORK_FIELD, INFO_HOMEWORK, INFO_PREFIX, INFO_SHEET_PAGES, INFO_STUDENT, MAX_PDF_BYTES, SHEET_FIELD_PREFIX, STUDENT_FIELD
 
 MAX_FIELDS = 1_000  # the HW4 sheet has 52
 MAX_FIELD_CHARS = 100_000  # per value; a 5x5x4 tensor is ~600 characters, a long essay ~20,000
@@ -77,15 +78,15 @@ WHAT_TO_DO = (
 class SheetRead:
     """What a PDF answer file held: a document like a YAML file's, and facts for the TA."""
 
-    document: Dict[str, Any]
+    document: dict[str, Any]
     pages: int
-    sheet_pages: Optional[int]  # pages of the generated sheet, when the file says so
+    sheet_pages: int | None  # pages of the generated sheet, when the file says so
     has_fields: bool  # False: no answer fields at all (flattened, a scan, a write-up)
-    warnings: List[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
-    def extra(self) -> Dict[str, Any]:
+    def extra(self) -> dict[str, Any]:
         """Plain facts kept on the result (`pdf_*`), and the reason every item is missing."""
-        data: Dict[str, Any] = {"pdf_pages": self.pages}
+        data: dict[str, Any] = {"pdf_pages": self.pages}
         if self.sheet_pages is not None:
             data["pdf_sheet_pages"] = self.sheet_pages
         if not self.has_fields:
@@ -206,9 +207,9 @@ def _read(data: bytes, name: str) -> SheetRead:
     if reader.is_encrypted:
         # An owner password alone (print/edit restrictions) leaves the content readable.
         try:
-            decrypted = reader.decrypt("")
+            decrypted = bool(reader.decrypt(""))
         except Exception:  # noqa: BLE001 - e.g. AES without the optional crypto library
-            decrypted = 0
+            decrypted = False
         if not decrypted:
             raise _unreadable(name, "the file is encrypted with a password; save it again without a password")
     pages = len(reader.pages)
@@ -218,8 +219,8 @@ def _read(data: bytes, name: str) -> SheetRead:
     fields = reader.get_fields() or {}
     if len(fields) > MAX_FIELDS * 4:
         raise _unreadable(name, f"{len(fields):,} form fields (the limit is {MAX_FIELDS:,})")
-    answers: Dict[str, Any] = {}
-    own: Dict[str, str] = {}
+    answers: dict[str, Any] = {}
+    own: dict[str, str] = {}
     total = 0
     for qualified, fld in fields.items():
         key = str(qualified)
@@ -246,14 +247,14 @@ def _read(data: bytes, name: str) -> SheetRead:
         answers[key] = value
     declared = own.get(STUDENT_FIELD) or info.get(INFO_STUDENT)
     homework = own.get(HOMEWORK_FIELD) or info.get(INFO_HOMEWORK)
-    document: Dict[str, Any] = {"answers": answers}
+    document: dict[str, Any] = {"answers": answers}
     if declared:
         document["student_id"] = declared
     if homework:
         document["homework"] = homework
     if info.get(INFO_PREFIX):
         document["file_prefix"] = info[INFO_PREFIX]
-    warnings: List[str] = []
+    warnings: list[str] = []
     has_fields = bool(answers) or bool(own)
     if not has_fields:
         what = "a PDF with a form, but none of its fields is an answer field" if fields else "a PDF with no form fields"
@@ -268,14 +269,14 @@ def _read(data: bytes, name: str) -> SheetRead:
     return SheetRead(document=document, pages=pages, sheet_pages=sheet_pages, has_fields=has_fields, warnings=warnings)
 
 
-def _int(value: Any) -> Optional[int]:
+def _int(value: Any) -> int | None:
     try:
         return int(str(value))
     except (TypeError, ValueError):
         return None
 
 
-def _info(reader: Any) -> Dict[str, str]:
+def _info(reader: Any) -> dict[str, str]:
     """Our entries of the document information dictionary, as short clean text."""
     try:
         metadata = reader.metadata
@@ -283,7 +284,7 @@ def _info(reader: Any) -> Dict[str, str]:
         return {}
     if not metadata:
         return {}
-    found: Dict[str, str] = {}
+    found: dict[str, str] = {}
     for key in (INFO_STUDENT, INFO_HOMEWORK, INFO_PREFIX, INFO_SHEET_PAGES):
         value = metadata.get(key)
         if value is not None and not isinstance(value, (dict, list)):
@@ -291,7 +292,7 @@ def _info(reader: Any) -> Dict[str, str]:
     return found
 
 
-def field_value(fld: Dict[str, Any]) -> Any:
+def field_value(fld: dict[str, Any]) -> Any:
     """A field's stored value as an answer: text, a list of texts, or None when empty/off."""
     from pypdf.generic import ArrayObject, NameObject
 
@@ -328,7 +329,7 @@ def _text(value: Any) -> str:
     return str(value) if value is not None else ""
 
 
-def _options(fld: Dict[str, Any]) -> List[str]:
+def _options(fld: dict[str, Any]) -> list[str]:
     """A choice's or radio group's /Opt: export values (an entry may be [export, shown])."""
     opt = _resolve(fld.get("/Opt"))
     if not isinstance(opt, list):
@@ -342,7 +343,7 @@ def _options(fld: Dict[str, Any]) -> List[str]:
     return values
 
 
-def _export(fld: Dict[str, Any], text: str) -> str:
+def _export(fld: dict[str, Any], text: str) -> str:
     """A choice's value as its export value, also when a writer stored the shown text."""
     opt = _resolve(fld.get("/Opt"))
     if not isinstance(opt, list) or not text:
@@ -354,7 +355,7 @@ def _export(fld: Dict[str, Any], text: str) -> str:
     return text
 
 
-def _on_widget_state(fld: Dict[str, Any]) -> Optional[str]:
+def _on_widget_state(fld: dict[str, Any]) -> str | None:
     """A button group without /V: the appearance state of its widget that is on, if any."""
     kids = _resolve(fld.get("/Kids"))
     if not isinstance(kids, list):

@@ -80,7 +80,7 @@ def _axis_names(note: str) -> dict[str, list[str]]:
 
 
 def _tables(name: str, value: list[Any], axes: list[str]) -> list[Table]:
-    depth, probe = 0, value
+    depth, probe = 1, (value[0] if value else None)
     while isinstance(probe, list):
         depth, probe = depth + 1, probe[0] if probe else None
     letters = axes if len(axes) == depth else ["i", "j", "k", "l"][:depth]
