@@ -49,6 +49,7 @@ ATOMIC = {
     "grader/output.py": "atomic_write: mkstemp in the target folder, fsync, os.replace, fsync of the folder",
     "grader/report/render.py": "write_atomic: grader.output.atomic_write (PDF bytes rendered in memory first)",
     "grader/report/charts.py": "savefig into an in-memory buffer (a data: URI), no file",
+    "grader/sheet/write.py": "write_pdf() to bytes in memory; files only through grader.output.atomic_write",
 }
 
 
