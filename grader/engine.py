@@ -20,7 +20,7 @@ from grader.errors import AnswerError, GraderError, SubmissionError, TimeLimitEx
 from grader.gradecache import GradeCache
 from grader.keys import KeyBook
 from grader.kinds import get_kind
-from grader.model import ItemResult, Status, SubmissionResult, Verdict
+from grader.model import FileError, ItemResult, Status, SubmissionResult, Verdict
 from grader.rubric import Item, Rubric, load_rubric
 from grader.submission import Submission, display_name, find_answer_files, load_submission, student_id_from_name, valid_student_id
 from grader.timeout import limit_message, time_limit
@@ -184,14 +184,6 @@ def grade_submission(submission: Submission, *, rubric: Rubric, keys: KeyBook) -
         name=submission.extra.get("name"),
         extra={"modified_at": submission.modified_at, **{k: v for k, v in submission.extra.items() if k.startswith("pdf_")}},
     )
-
-
-@dataclass(frozen=True)
-class FileError:
-    """A file that could not be graded at all, with the reason (never fatal to the batch)."""
-
-    file: str
-    message: str
 
 
 @dataclass(frozen=True)

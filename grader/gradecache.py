@@ -30,12 +30,9 @@ import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from grader.model import ItemResult, Status, SubmissionResult, Verdict
-
-if TYPE_CHECKING:
-    from grader.engine import FileError
+from grader.model import FileError, ItemResult, Status, SubmissionResult, Verdict
 
 CACHE_NAME = ".grading-cache.json"
 CACHE_VERSION = 1
@@ -190,8 +187,6 @@ class GradeCache:
     def split(self, files: Sequence[Path]) -> tuple[list[SubmissionResult | FileError], list[Path]]:
         """(outcomes of unchanged files, files to grade). Records the files' stats and hashes
         before grading."""
-        from grader.engine import FileError
-
         hits: list[SubmissionResult | FileError] = []
         fresh: list[Path] = []
         for path in files:

@@ -134,6 +134,14 @@ class Adjustment:
 
 
 @dataclass(frozen=True)
+class FileError:
+    """A file that could not be graded at all, with the reason (never fatal to the batch)."""
+
+    file: str
+    message: str
+
+
+@dataclass(frozen=True)
 class SubmissionResult:
     student_id: str
     homework: str

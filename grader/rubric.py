@@ -16,21 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from grader.errors import RubricError
-
-
-class Kind(str, Enum):
-    INTEGER = "integer"
-    NUMBER = "number"
-    EXPRESSION = "expression"
-    EXPRESSIONS = "expressions"
-    SHAPE = "shape"
-    MATRIX = "matrix"
-    TENSOR = "tensor"
-    CHOICE = "choice"
-    TEXT = "text"
-
-    def __str__(self) -> str:
-        return self.value
+from grader.kinds import get_kind
+from grader.kinds.base import Kind as Kind  # re-exported: a rubric item names its kind
 
 
 class SelfCheck(str, Enum):
@@ -244,8 +231,6 @@ def load_rubric(path: str | Path) -> Rubric:
 
 def check_rubric(rubric: Rubric) -> list[str]:
     """Semantic checks that pydantic cannot express; returns every problem as a line."""
-    from grader.kinds import get_kind
-
     problems: list[str] = []
     try:
         registry = rubric.registry()

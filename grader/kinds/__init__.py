@@ -5,8 +5,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
-from grader.kinds.base import KindModule
-from grader.rubric import Kind
+from grader.kinds.base import Kind, KindModule
 
 _MODULES: dict[Kind, str] = {
     Kind.INTEGER: "grader.kinds.integer",

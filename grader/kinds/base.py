@@ -1,4 +1,5 @@
-"""What every answer kind shares: the module protocol and the expected-value wrappers.
+"""What every answer kind shares: the `Kind` names, the module protocol and the expected-value
+wrappers. The rubric imports `Kind` from here, never the other way round (no import loop).
 
 Each kind is a module with:
 
@@ -20,24 +21,45 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from grader.model import Verdict
+
+if TYPE_CHECKING:
+    from grader.rubric import Item
+
+
+class Kind(str, Enum):
+    """A rubric item's `kind:`; `grader.kinds.get_kind` maps each to its module."""
+
+    INTEGER = "integer"
+    NUMBER = "number"
+    EXPRESSION = "expression"
+    EXPRESSIONS = "expressions"
+    SHAPE = "shape"
+    MATRIX = "matrix"
+    TENSOR = "tensor"
+    CHOICE = "choice"
+    TEXT = "text"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class KindModule(Protocol):
     EXAMPLE: str
 
-    def check_spec(self, item: Any) -> list[str]: ...
+    def check_spec(self, item: Item) -> list[str]: ...
 
-    def prepare(self, value: Any, item: Any) -> Any: ...
+    def prepare(self, value: Any, item: Item) -> Any: ...
 
-    def parse(self, raw: Any, item: Any) -> Any: ...
+    def parse(self, raw: Any, item: Item) -> Any: ...
 
-    def show(self, value: Any, item: Any) -> str: ...
+    def show(self, value: Any, item: Item) -> str: ...
 
-    def compare(self, parsed: Any, expected: Any, item: Any) -> Verdict: ...
+    def compare(self, parsed: Any, expected: Any, item: Item) -> Verdict: ...
 
 
 @dataclass(frozen=True)

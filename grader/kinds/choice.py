@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, ReferenceSolutionError
 from grader.model import Verdict
+
+if TYPE_CHECKING:
+    from grader.rubric import Item
 
 EXAMPLE = "one of the option keys listed above, e.g. no_effect"
 _MAX_LEN = 200
@@ -20,7 +23,7 @@ def _norm(text: str) -> str:
     return text.strip("_'\"`.")
 
 
-def _lookup(item: Any) -> dict[str, str]:
+def _lookup(item: Item) -> dict[str, str]:
     table: dict[str, str] = {}
     for key, aliases in item.options.items():
         for alias in [key, *aliases]:
@@ -28,7 +31,7 @@ def _lookup(item: Any) -> dict[str, str]:
     return table
 
 
-def check_spec(item: Any) -> list[str]:
+def check_spec(item: Item) -> list[str]:
     problems = []
     if len(item.options) < 2:
         problems.append("options: a choice item needs at least two options")
@@ -42,14 +45,14 @@ def check_spec(item: Any) -> list[str]:
     return problems
 
 
-def prepare(value: Any, item: Any) -> str:
+def prepare(value: Any, item: Item) -> str:
     key = str(value)
     if key not in item.options:
         raise ReferenceSolutionError(f"{item.id}: expected one of the options {sorted(item.options)}, got {value!r}")
     return key
 
 
-def parse(raw: Any, item: Any) -> str:
+def parse(raw: Any, item: Item) -> str:
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise AnswerError(f"expected one option as text, got a {type(raw).__name__}")
     text = str(raw)
@@ -66,11 +69,11 @@ def parse(raw: Any, item: Any) -> str:
     return key
 
 
-def show(value: str, item: Any) -> str:
+def show(value: str, item: Item) -> str:
     return str(value)
 
 
-def compare(parsed: str, expected: str, item: Any) -> Verdict:
+def compare(parsed: str, expected: str, item: Item) -> Verdict:
     if parsed == expected:
         return Verdict.correct(parsed)
     return Verdict.wrong(parsed)

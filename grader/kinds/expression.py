@@ -19,7 +19,7 @@ import random
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError, TimeLimitExceeded
 from grader.kinds.base import Formula
@@ -30,6 +30,9 @@ from grader.mathparse.nodes import children
 from grader.mathparse.parser import RESERVED_NAMES
 from grader.model import Verdict
 from grader.timeout import TimeBoundUnavailable
+
+if TYPE_CHECKING:
+    from grader.rubric import Item
 
 EXAMPLE = "A^2*B*C (also A**2 B C, (A B)^2 C, $A^{2}BC$)"
 
@@ -86,7 +89,7 @@ _KEYS: dict[tuple[int, int], tuple[Any, Points, dict[int, Any]]] = {}
 _TEXTS: dict[int, tuple[Any, str]] = {}
 
 
-def points_for(item: Any) -> Points:
+def points_for(item: Item) -> Points:
     variables = tuple(item.variables)
     key = (item.id, variables)
     points = _POINTS.get(key)
@@ -128,7 +131,7 @@ def normalize(value: Any) -> Any:
     return result if math.isfinite(result) else TOO_BIG
 
 
-def key_value(formula: Any, points: Points, index: int, item: Any) -> Any:
+def key_value(formula: Any, points: Points, index: int, item: Item) -> Any:
     """The key's value at point `index` (cached per formula and item)."""
     cache_key = (id(formula), id(points))
     entry = _KEYS.get(cache_key)
@@ -143,7 +146,7 @@ def key_value(formula: Any, points: Points, index: int, item: Any) -> Any:
     return cache[index]
 
 
-def _call_key(formula: Any, values: dict[str, Fraction], item: Any) -> Any:
+def _call_key(formula: Any, values: dict[str, Fraction], item: Item) -> Any:
     if not isinstance(formula, Formula):
         return normalize(formula)  # a constant key
     try:
@@ -213,7 +216,7 @@ def _point_text(values: dict[str, Any]) -> str:
     return ", ".join(f"{name}={value}" for name, value in values.items())
 
 
-def difference_hint(outcome: Outcome, points: Points, item: Any) -> str:
+def difference_hint(outcome: Outcome, points: Points, item: Item) -> str:
     where = _point_text(points.ints[outcome.index])  # type: ignore[index]
     text = f"at {where} your formula gives {_value_text(outcome.student)}"
     if item.show_expected:
@@ -288,7 +291,7 @@ def symbolic_check(answer: ExpressionAnswer, key_expr: Any) -> tuple[bool | None
         return None, f"the symbolic check failed ({type(exc).__name__})", True
 
 
-def decide(answer: ExpressionAnswer, key_at: Any, key_symbolic: Any, points: Points, item: Any, label: str = "") -> tuple[bool, str, bool]:
+def decide(answer: ExpressionAnswer, key_at: Any, key_symbolic: Any, points: Points, item: Item, label: str = "") -> tuple[bool, str, bool]:
     """(correct?, feedback, cacheable?) for one formula against one key component."""
     outcome = check_points(answer, key_at, points)
     prefix = f"{label}: " if label else ""
@@ -360,7 +363,7 @@ def answer_of(node: Node, text: str) -> ExpressionAnswer:
     return ExpressionAnswer(node)
 
 
-def parse_one(raw: Any, item: Any) -> ExpressionAnswer:
+def parse_one(raw: Any, item: Item) -> ExpressionAnswer:
     if isinstance(raw, bool):
         raise AnswerError(f"expected a formula, got {str(raw).lower()}")
     if isinstance(raw, int):
@@ -384,7 +387,7 @@ def _negative(raw: int) -> Node:
     return Neg(Num(Fraction(-raw)))
 
 
-def check_variables(item: Any) -> list[str]:
+def check_variables(item: Item) -> list[str]:
     problems = []
     if not item.variables:
         problems.append(f"variables: an {item.kind} item needs its variables, e.g. variables: [W, H]")
@@ -407,11 +410,11 @@ def check_variables(item: Any) -> list[str]:
 # -- the kind protocol ----------------------------------------------------------------------
 
 
-def check_spec(item: Any) -> list[str]:
+def check_spec(item: Item) -> list[str]:
     return check_variables(item)
 
 
-def prepare(value: Any, item: Any) -> Any:
+def prepare(value: Any, item: Item) -> Any:
     if isinstance(value, Formula):
         missing = set(value.parameters) - set(item.variables) - set(value.fixed)
         if missing:
@@ -429,17 +432,17 @@ def prepare(value: Any, item: Any) -> Any:
     return normalize(value)
 
 
-def parse(raw: Any, item: Any) -> ExpressionAnswer:
+def parse(raw: Any, item: Item) -> ExpressionAnswer:
     return parse_one(raw, item)
 
 
-def show(value: Any, item: Any) -> str:
+def show(value: Any, item: Item) -> str:
     if isinstance(value, ExpressionAnswer):
         return value.text
     return formula_text(value)
 
 
-def compare(parsed: ExpressionAnswer, expected: Any, item: Any) -> Verdict:
+def compare(parsed: ExpressionAnswer, expected: Any, item: Item) -> Verdict:
     points = points_for(item)
     ok, feedback, cacheable = decide(
         parsed,

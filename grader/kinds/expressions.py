@@ -10,13 +10,16 @@ unreadable one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
 from grader.kinds.base import Formula
 from grader.kinds.expression import UNDEFINED, ExpressionAnswer, answer_of, check_variables, decide, formula_text, key_value, normalize, parse_one, points_for
 from grader.mathparse import DEFAULT_LIMITS, parse_list
 from grader.model import Verdict
+
+if TYPE_CHECKING:
+    from grader.rubric import Item
 
 EXAMPLE = "[M - 2*K + 1, N - 2*K + 1]  (or (M-2K+1) x (N-2K+1))"
 
@@ -30,14 +33,14 @@ class ExpressionList:
         return "[" + ", ".join(item.text for item in self.items) + "]"
 
 
-def check_spec(item: Any) -> list[str]:
+def check_spec(item: Item) -> list[str]:
     problems = check_variables(item)
     if item.length is not None and item.length < 1:
         problems.append(f"length: expected a positive number of expressions, got {item.length}")
     return problems
 
 
-def _key_length(formula: Any, item: Any) -> int | None:
+def _key_length(formula: Any, item: Item) -> int | None:
     points = points_for(item)
     for index in range(len(points.ints)):
         value = key_value(formula, points, index, item)
@@ -49,7 +52,7 @@ def _key_length(formula: Any, item: Any) -> int | None:
     return None
 
 
-def prepare(value: Any, item: Any) -> Any:
+def prepare(value: Any, item: Item) -> Any:
     if isinstance(value, Formula):
         length = _key_length(value, item)
         if length is not None and item.length is not None and length != item.length:
@@ -60,7 +63,7 @@ def prepare(value: Any, item: Any) -> Any:
     raise ReferenceSolutionError(f"{item.id}: expected a formula returning a list (formula=True), got {type(value).__name__}")
 
 
-def parse(raw: Any, item: Any) -> ExpressionList:
+def parse(raw: Any, item: Item) -> ExpressionList:
     if isinstance(raw, (list, tuple)):
         if len(raw) > DEFAULT_LIMITS.max_list_items:
             raise LimitExceeded(f"list length: {len(raw)} items; the limit is {DEFAULT_LIMITS.max_list_items}")
@@ -80,7 +83,7 @@ def parse(raw: Any, item: Any) -> ExpressionList:
     return ExpressionList((parse_one(raw, item),))
 
 
-def show(value: Any, item: Any) -> str:
+def show(value: Any, item: Item) -> str:
     if isinstance(value, ExpressionList):
         return value.text
     if isinstance(value, tuple):
@@ -92,7 +95,7 @@ def _ordinal(n: int) -> str:
     return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
 
 
-def compare(parsed: ExpressionList, expected: Any, item: Any) -> Verdict:
+def compare(parsed: ExpressionList, expected: Any, item: Item) -> Verdict:
     points = points_for(item)
     got = parsed.text
     if isinstance(expected, tuple):
@@ -128,7 +131,7 @@ def compare(parsed: ExpressionList, expected: Any, item: Any) -> Verdict:
     return Verdict.correct(got, "; ".join(notes), cacheable=cacheable)
 
 
-def format_problems(parsed: ExpressionList, item: Any) -> list[str]:
+def format_problems(parsed: ExpressionList, item: Item) -> list[str]:
     """What the self-check may say without the key: how many formulas the item takes."""
     if item.length is not None and len(parsed.items) != item.length:
         return [f"expected {item.length} expression{'s' if item.length != 1 else ''}, got {len(parsed.items)}"]

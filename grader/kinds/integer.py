@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, ReferenceSolutionError
 from grader.kinds.base import Range
 from grader.kinds.number import expected_number, number_text, read_number
 from grader.model import Verdict
+
+if TYPE_CHECKING:
+    from grader.rubric import Item
 
 EXAMPLE = "51200 (or 51,200, or 16*16*200)"
 
@@ -31,7 +34,7 @@ class IntegerAnswer:
         return isinstance(self.value, int)
 
 
-def check_spec(item: Any) -> list[str]:
+def check_spec(item: Item) -> list[str]:
     problems = []
     if item.variables:
         problems.append("variables: only expression items take variables")
@@ -44,7 +47,7 @@ def check_spec(item: Any) -> list[str]:
     return problems
 
 
-def prepare(value: Any, item: Any) -> int | Range:
+def prepare(value: Any, item: Item) -> int | Range:
     if isinstance(value, Range):
         return value
     number = expected_number(value, item)
@@ -57,7 +60,7 @@ def prepare(value: Any, item: Any) -> int | Range:
     return number.numerator
 
 
-def parse(raw: Any, item: Any) -> IntegerAnswer:
+def parse(raw: Any, item: Item) -> IntegerAnswer:
     value, written, literal, sign = read_number(raw, percent=False, what="an integer")
     if sign:
         text = raw if isinstance(raw, str) else written
@@ -71,7 +74,7 @@ def parse(raw: Any, item: Any) -> IntegerAnswer:
     return IntegerAnswer(value, written, literal)
 
 
-def show(value: Any, item: Any) -> str:
+def show(value: Any, item: Item) -> str:
     if isinstance(value, IntegerAnswer):
         if value.literal:
             if not value.is_integer:
@@ -85,7 +88,7 @@ def show(value: Any, item: Any) -> str:
     return number_text(value)
 
 
-def compare(parsed: IntegerAnswer, expected: int | Range, item: Any) -> Verdict:
+def compare(parsed: IntegerAnswer, expected: int | Range, item: Item) -> Verdict:
     got = show(parsed, item)
     if not parsed.is_integer:
         return Verdict.wrong(got, f"expected an integer, got {number_text(parsed.value)}")

@@ -9,7 +9,7 @@ parser, never evaluated). Entries may be written in any number form (`1/4`, `-0.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from grader.errors import AnswerError, ReferenceSolutionError
 from grader.kinds.base import format_number
 from grader.mathparse import DEFAULT_LIMITS, nested_from_raw, parse_matrix, scalar_from_raw
 from grader.model import Verdict
+
+if TYPE_CHECKING:
+    from grader.rubric import Item
 
 EXAMPLE = "[[1, 0], [0, 1]]  (or [1 0; 0 1], or \\begin{bmatrix} 1 & 0 \\\\ 0 & 1 \\end{bmatrix})"
 _SHOW_ALL = 16  # show every entry up to this many
@@ -28,7 +31,7 @@ def _dims(shape: tuple[int, ...] | list[int]) -> str:
     return "×".join(str(s) for s in shape) if len(shape) else "a single number"
 
 
-def check_spec(item: Any) -> list[str]:
+def check_spec(item: Item) -> list[str]:
     problems = []
     if item.shape is None:
         problems.append(f"shape: a {item.kind} item needs its shape, e.g. shape: [3, 3]")
@@ -52,7 +55,7 @@ def _array(value: Any) -> np.ndarray:
     return array
 
 
-def prepare(value: Any, item: Any) -> np.ndarray:
+def prepare(value: Any, item: Item) -> np.ndarray:
     if hasattr(value, "detach"):
         value = value.detach()
     if hasattr(value, "cpu"):
@@ -70,7 +73,7 @@ def prepare(value: Any, item: Any) -> np.ndarray:
     return array
 
 
-def parse(raw: Any, item: Any) -> np.ndarray:
+def parse(raw: Any, item: Item) -> np.ndarray:
     if isinstance(raw, (list, tuple)):
         nested = nested_from_raw(raw, limits=DEFAULT_LIMITS)
     elif isinstance(raw, str):
@@ -95,7 +98,7 @@ def _nested_text(array: np.ndarray) -> str:
     return "[" + ", ".join(_nested_text(sub) for sub in array) + "]"
 
 
-def show(value: Any, item: Any) -> str:
+def show(value: Any, item: Item) -> str:
     array = value if isinstance(value, np.ndarray) else _array(value)
     if array.size <= _SHOW_ALL and array.ndim <= 2:
         return _nested_text(array)
@@ -109,7 +112,7 @@ def _index(flat_index: int, shape: tuple[int, ...]) -> str:
     return "[" + ",".join(str(int(i)) for i in np.unravel_index(flat_index, shape)) + "]" if shape else "[]"
 
 
-def compare(parsed: np.ndarray, expected: np.ndarray, item: Any) -> Verdict:
+def compare(parsed: np.ndarray, expected: np.ndarray, item: Item) -> Verdict:
     got = show(parsed, item)
     if parsed.shape != expected.shape:
         hint = ""
@@ -137,7 +140,7 @@ def compare(parsed: np.ndarray, expected: np.ndarray, item: Any) -> Verdict:
     return Verdict.wrong(got, count + first + "; ".join(parts) + more)
 
 
-def format_problems(parsed: np.ndarray, item: Any) -> list[str]:
+def format_problems(parsed: np.ndarray, item: Item) -> list[str]:
     """What the self-check may say without the key: the declared shape is public."""
     if item.shape is not None and parsed.shape != tuple(item.shape):
         return [f"expected shape {_dims(item.shape)}, got {_dims(parsed.shape)}"]

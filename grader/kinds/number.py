@@ -15,12 +15,15 @@ import math
 import numbers
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
 from grader.kinds.base import Range, close, format_number
 from grader.mathparse import DEFAULT_LIMITS, parse_number
 from grader.model import Verdict
+
+if TYPE_CHECKING:
+    from grader.rubric import Item
 
 EXAMPLE = "0.0625 (or 1/16, 6.25e-2, sqrt(1/256))"
 
@@ -64,7 +67,7 @@ def number_text(value: Real | int) -> str:
     return format_number(value)
 
 
-def describe_tolerance(item: Any) -> str:
+def describe_tolerance(item: Item) -> str:
     rel, abs_ = item.tolerance
     parts = []
     if rel:
@@ -74,7 +77,7 @@ def describe_tolerance(item: Any) -> str:
     return " or ".join(parts) if parts else "exactly"
 
 
-def expected_number(value: Any, item: Any) -> Real:
+def expected_number(value: Any, item: Item) -> Real:
     """A reference output as an exact Fraction (ints, Fractions) or a finite float."""
     original = value
     if hasattr(value, "item") and callable(value.item) and not isinstance(value, (int, float)):
@@ -116,7 +119,7 @@ def read_number(raw: Any, *, percent: bool, what: str = "a number") -> tuple[Rea
 # -- the kind protocol ----------------------------------------------------------------------
 
 
-def check_spec(item: Any) -> list[str]:
+def check_spec(item: Item) -> list[str]:
     problems = []
     if item.variables:
         problems.append("variables: only expression items take variables")
@@ -127,24 +130,24 @@ def check_spec(item: Any) -> list[str]:
     return problems
 
 
-def prepare(value: Any, item: Any) -> Real | Range:
+def prepare(value: Any, item: Item) -> Real | Range:
     if isinstance(value, Range):
         return value
     return expected_number(value, item)
 
 
-def parse(raw: Any, item: Any) -> NumberAnswer:
+def parse(raw: Any, item: Item) -> NumberAnswer:
     value, written, literal, sign = read_number(raw, percent=item.percent)
     if item.percent and not sign and item.allow_fraction and abs(value) <= 1:  # type: ignore[operator]  # abs of the union is typed object
         return NumberAnswer(value * 100, written, literal, False, True)
     return NumberAnswer(value, written, literal, sign)
 
 
-def _unit(item: Any) -> str:
+def _unit(item: Item) -> str:
     return "%" if item.percent else ""
 
 
-def show(value: Any, item: Any) -> str:
+def show(value: Any, item: Item) -> str:
     unit = _unit(item)
     if isinstance(value, NumberAnswer):
         if value.from_fraction:
@@ -159,7 +162,7 @@ def show(value: Any, item: Any) -> str:
     return f"{number_text(value)}{unit}"
 
 
-def compare(parsed: NumberAnswer, expected: Real | Range, item: Any) -> Verdict:
+def compare(parsed: NumberAnswer, expected: Real | Range, item: Item) -> Verdict:
     got = show(parsed, item)
     if isinstance(expected, Range):
         if float(parsed.value) in expected:

@@ -8,17 +8,20 @@ rubric alternative that accepts the pixel count) is treated as a 1-tuple.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
 from grader.mathparse import DEFAULT_LIMITS, parse_shape
 from grader.mathparse.matrix import scalar_from_raw
 from grader.model import Verdict
 
+if TYPE_CHECKING:
+    from grader.rubric import Item
+
 EXAMPLE = "32x32 (or [32, 32], 32 by 32)"
 
 
-def check_spec(item: Any) -> list[str]:
+def check_spec(item: Item) -> list[str]:
     problems = []
     if item.variables:
         problems.append("variables: only expression items take variables")
@@ -43,7 +46,7 @@ def _dimension(value: Any) -> int | None:
     return None
 
 
-def prepare(value: Any, item: Any) -> tuple[int, ...]:
+def prepare(value: Any, item: Item) -> tuple[int, ...]:
     if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
         value = value.tolist()
     dims = [value] if not isinstance(value, (list, tuple)) else list(value)
@@ -60,7 +63,7 @@ def prepare(value: Any, item: Any) -> tuple[int, ...]:
     return tuple(result)
 
 
-def parse(raw: Any, item: Any) -> tuple[int, ...]:
+def parse(raw: Any, item: Item) -> tuple[int, ...]:
     if isinstance(raw, str):
         return parse_shape(raw, limits=DEFAULT_LIMITS)
     if isinstance(raw, (list, tuple)):
@@ -81,13 +84,13 @@ def _raw_dimension(raw: Any, where: str) -> int:
     return int(value)
 
 
-def show(value: Any, item: Any) -> str:
+def show(value: Any, item: Item) -> str:
     if isinstance(value, int):
         value = (value,)
     return "×".join(str(v) for v in value)
 
 
-def compare(parsed: tuple[int, ...], expected: tuple[int, ...] | int, item: Any) -> Verdict:
+def compare(parsed: tuple[int, ...], expected: tuple[int, ...] | int, item: Item) -> Verdict:
     if isinstance(expected, int):
         expected = (expected,)
     got = show(parsed, item)

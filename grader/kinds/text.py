@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, ReferenceSolutionError
 from grader.model import Verdict
+
+if TYPE_CHECKING:
+    from grader.rubric import Item
 
 EXAMPLE = "free text (a YAML block scalar `|` keeps line breaks)"
 MAX_CHARS = 20_000
 
 
-def check_spec(item: Any) -> list[str]:
+def check_spec(item: Item) -> list[str]:
     return []
 
 
-def prepare(value: Any, item: Any) -> Any:
+def prepare(value: Any, item: Item) -> Any:
     raise ReferenceSolutionError(f"{item.id}: a text item has no computed key")
 
 
-def parse(raw: Any, item: Any) -> str:
+def parse(raw: Any, item: Item) -> str:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         raw = str(raw)
     if not isinstance(raw, str):
@@ -29,9 +32,9 @@ def parse(raw: Any, item: Any) -> str:
     return raw.strip()
 
 
-def show(value: str, item: Any) -> str:
+def show(value: str, item: Item) -> str:
     return value
 
 
-def compare(parsed: str, expected: Any, item: Any) -> Verdict:
+def compare(parsed: str, expected: Any, item: Item) -> Verdict:
     return Verdict.pending(parsed)
