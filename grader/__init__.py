@@ -1,0 +1,126 @@
+"""hwgrader: grade homework answer files against a YAML rubric whose keys reference code computes.
+
+The public API is keyword-only and importable from here: `grade_batch` grades a folder in
+memory, `run_grading` grades it and writes everything (results, grades.csv, gradebook, PDFs),
+`load_rubric` and `validate_rubric` read and prove a rubric, `load_submission` reads one answer
+file; the results are frozen dataclasses (`SubmissionResult` > `ItemResult` > `Verdict`) and
+every deliberate failure is a `GraderError` with an exit code.
+
+Names load on first use (module `__getattr__`), so `import grader` and `grade --help` import
+nothing heavy; the `grader.cli` command line is a thin layer over these.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    # grading
+    "grade_batch": "grader.engine",
+    "grade_file": "grader.engine",
+    "BatchResult": "grader.engine",
+    "run_grading": "grader.pipeline",
+    "RunOutcome": "grader.pipeline",
+    "KeyBook": "grader.keys",
+    # rubrics and answer files
+    "load_rubric": "grader.rubric",
+    "Rubric": "grader.rubric",
+    "Item": "grader.rubric",
+    "Kind": "grader.rubric",
+    "validate_rubric": "grader.validate",
+    "load_submission": "grader.submission",
+    "Submission": "grader.submission",
+    "load_course": "grader.course",
+    "Course": "grader.course",
+    # results
+    "SubmissionResult": "grader.model",
+    "ItemResult": "grader.model",
+    "Verdict": "grader.model",
+    "Status": "grader.model",
+    "ManualScore": "grader.model",
+    "Adjustment": "grader.model",
+    "AdjustmentKind": "grader.model",
+    "FileError": "grader.model",
+    # errors
+    "GraderError": "grader.errors",
+    "RubricError": "grader.errors",
+    "ReferenceSolutionError": "grader.errors",
+    "SubmissionError": "grader.errors",
+    "ReportError": "grader.errors",
+    "PolicyError": "grader.errors",
+    "AnswerError": "grader.errors",
+    "LimitExceeded": "grader.errors",
+    "TimeLimitExceeded": "grader.errors",
+}
+
+__all__ = [  # the same names as _EXPORTS (tests/test_imports.py checks)
+    "Adjustment",
+    "AdjustmentKind",
+    "AnswerError",
+    "BatchResult",
+    "Course",
+    "FileError",
+    "GraderError",
+    "Item",
+    "ItemResult",
+    "KeyBook",
+    "Kind",
+    "LimitExceeded",
+    "ManualScore",
+    "PolicyError",
+    "ReferenceSolutionError",
+    "ReportError",
+    "Rubric",
+    "RubricError",
+    "RunOutcome",
+    "Status",
+    "Submission",
+    "SubmissionError",
+    "SubmissionResult",
+    "TimeLimitExceeded",
+    "Verdict",
+    "grade_batch",
+    "grade_file",
+    "load_course",
+    "load_rubric",
+    "load_submission",
+    "run_grading",
+    "validate_rubric",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'grader' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads these
+    from grader.course import Course, load_course
+    from grader.engine import BatchResult, grade_batch, grade_file
+    from grader.errors import (
+        AnswerError,
+        GraderError,
+        LimitExceeded,
+        PolicyError,
+        ReferenceSolutionError,
+        ReportError,
+        RubricError,
+        SubmissionError,
+        TimeLimitExceeded,
+    )
+    from grader.keys import KeyBook
+    from grader.model import Adjustment, AdjustmentKind, FileError, ItemResult, ManualScore, Status, SubmissionResult, Verdict
+    from grader.pipeline import RunOutcome, run_grading
+    from grader.rubric import Item, Kind, Rubric, load_rubric
+    from grader.submission import Submission, load_submission
+    from grader.validate import validate_rubric
