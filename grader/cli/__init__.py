@@ -22,14 +22,15 @@ def cli() -> None:
     grade submissions/                 grade a folder (same as `grade run submissions/`)
     grade check HW4_T_401234567.yaml   a student's self-check: how each answer was read
     grade template --student 401234567 that student's answer skeleton, with their instance
+    grade sheet --student 401234567    that student's fillable PDF answer sheet
     grade validate rubrics/hw4.yaml    prove the key: references, blank file, known mistakes
     """
 
 
 def _register() -> None:
-    from grader.cli import export_cmds, grade_cmds, key_cmds, manual_cmds
+    from grader.cli import export_cmds, grade_cmds, key_cmds, manual_cmds, sheet_cmds
 
-    for module in (grade_cmds, key_cmds, manual_cmds, export_cmds):
+    for module in (grade_cmds, key_cmds, manual_cmds, export_cmds, sheet_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

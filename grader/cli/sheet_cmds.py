@@ -1,0 +1,53 @@
+"""`grade sheet`: a student's fillable PDF answer sheet, or one for every id of a roster."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from grader.cli.common import the_rubric
+
+
+@click.command("sheet")
+@click.option("--student", "student_id", default=None, help="Student id: the sheet carries their Q2/Q3 instance.")
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None, help="One sheet per id of this roster (one id per line, or a CSV with a student_id column), into --out.")
+@click.option("--rubric", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Rubric (default: the only one found, e.g. rubrics/hw4.yaml).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="With --student: write here (default: <prefix><id>.pdf in the current folder).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("sheets"), show_default=True, help="With --roster: the folder to write <prefix><id>.pdf files into.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="With --roster: worker processes (default: all cores).")
+@click.option("--force", is_flag=True, help="Overwrite existing sheets.")
+def sheet_cmd(student_id: str | None, roster: Path | None, rubric: Path | None, output: Path | None, out_dir: Path, jobs: int | None, force: bool) -> None:
+    """Write a fillable answer sheet HW4_T_<id>.pdf: every item with its field, titles and hints,
+    and the student's numeric instance. Students fill it in a PDF viewer, save it, and submit it."""
+    from grader.errors import SubmissionError
+    from grader.rubric import load_rubric
+    from grader.submission import valid_student_id
+
+    if (student_id is None) == (roster is None):
+        raise SubmissionError("give either --student ID or --roster FILE")
+    rubric_obj = load_rubric(the_rubric(rubric))
+    try:
+        from grader.sheet.write import SheetWriter, write_sheets
+    except ImportError as exc:  # the student kit without its optional [sheet] extra
+        raise SubmissionError(f"writing a sheet needs WeasyPrint ({exc.name} is not installed): pip install weasyprint") from None
+    if roster is not None:
+        from grader.pipeline import read_roster
+
+        paths = write_sheets(rubric_obj, read_roster(roster), out_dir, jobs=jobs or os.cpu_count() or 1, force=force)
+        click.echo(f"wrote {len(paths)} answer sheet(s) into {out_dir}")
+        return
+    assert student_id is not None
+    if not valid_student_id(student_id):
+        raise SubmissionError(f"student id {student_id!r}: expected 1-64 letters, digits, '-' or '_'")
+    path = output or Path(f"{rubric_obj.file_prefix}{student_id}.pdf")
+    if path.exists() and not force:
+        raise SubmissionError(f"{path} exists; pass --force to overwrite it")
+    from grader.output import atomic_write
+
+    atomic_write(path, SheetWriter(rubric_obj).pdf(student_id))
+    click.echo(f"wrote {path}: fill it in a PDF viewer, Save it, then: grade check {path.name}")
+
+
+COMMANDS = [sheet_cmd]
