@@ -139,11 +139,13 @@ class Gradebook:
     # ---- opening and migrating ----------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path) -> Gradebook:
+    def open(cls, path: Path, *, any_thread: bool = False) -> Gradebook:
+        """`any_thread`: the connection may be used from another thread than this one (one at a
+        time: `grade review` serves every request on its event loop's thread)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=not any_thread)
             book = cls(conn, path)
             book._setup()
             migrate(conn)
@@ -192,7 +194,13 @@ class Gradebook:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All or nothing: BEGIN IMMEDIATE (take the write lock now), COMMIT, or ROLLBACK on error."""
+        """All or nothing: BEGIN IMMEDIATE (take the write lock now), COMMIT, or ROLLBACK on error.
+
+        Inside an open transaction it joins it (one commit for the whole, e.g. `grade review`
+        saving a score together with the rubric entries that make it)."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn

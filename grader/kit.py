@@ -71,7 +71,7 @@ def answer_digest(item: Any, parsed: Any) -> str:
 
 # --- building a kit ----------------------------------------------------------------------------
 
-_DROP = ("key", "accept", "mistakes", "notes")
+_DROP = ("key", "accept", "mistakes", "notes", "manual_rubric")
 
 
 def kit_rubric(rubric: Rubric, *, reference_module: str) -> tuple[dict[str, Any], list[str]]:

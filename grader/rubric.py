@@ -52,6 +52,15 @@ class AnswerRule(_Strict):
         return self.label or self.ref or (f"range {self.range}" if self.range else repr(self.value))
 
 
+class ManualEntry(_Strict):
+    """A reusable rubric entry for a text item (`manual_rubric:`): points to add (or, negative, to
+    take off) and the comment the student sees. `grade review` applies them; the item's score is
+    the applied entries' sum clamped to [0, points]."""
+
+    points: float
+    comment: str
+
+
 class Item(_Strict):
     id: str
     title: str
@@ -77,6 +86,7 @@ class Item(_Strict):
     show_expected: bool = True
     example: str | None = None
     notes: str = ""
+    manual_rubric: list[ManualEntry] = Field(default_factory=list)  # text items: entries for `grade review`
     key_digest: str | None = None  # student kits only: a fingerprint of the key (grader/kit.py)
 
     @property
@@ -255,6 +265,7 @@ def check_rubric(rubric: Rubric) -> list[str]:
                 problems.append(f"{where}: {what} and takes no key, accept or mistakes")
         elif item.key is None:
             problems.append(f"{where}.key: expected a key for a {item.kind} item, got none")
+        problems.extend(f"{where}.{p}" for p in check_manual_rubric(item))
         if item.key_digest is not None and not rubric.kit:
             problems.append(f"{where}.key_digest: only student kits carry key digests")
         problems.extend(f"{where}.{p}" for p in get_kind(item.kind).check_spec(item))
@@ -283,6 +294,25 @@ def check_rubric(rubric: Rubric) -> list[str]:
         problems.append(f"total: expected the items' sum {regular_total:g}, got {rubric.total:g}")
     if abs(bonus_total - rubric.bonus_total) > 1e-9:
         problems.append(f"bonus_total: expected the bonus items' sum {bonus_total:g}, got {rubric.bonus_total:g}")
+    return problems
+
+
+def check_manual_rubric(item: Item) -> list[str]:
+    """Problems with an item's `manual_rubric` entries (each line starts with the field name)."""
+    problems: list[str] = []
+    if item.manual_rubric and not item.manual:
+        return [f"manual_rubric: only text items are graded with rubric entries, not {item.kind} items"]
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(item.manual_rubric):
+        where = f"manual_rubric[{index}]"
+        if not entry.comment.strip():
+            problems.append(f"{where}.comment: expected the comment the student sees, got an empty one")
+        elif entry.comment.strip() in seen:
+            problems.append(f"{where}.comment: the same comment as manual_rubric[{seen[entry.comment.strip()]}]")
+        else:
+            seen[entry.comment.strip()] = index
+        if entry.points == 0 or abs(entry.points) > item.points:
+            problems.append(f"{where}.points: expected a non-zero number within ±{item.points:g} (the item's points), got {entry.points:g}")
     return problems
 
 

@@ -159,6 +159,43 @@ MIGRATIONS: tuple[Migration, ...] = (
                    AND h.student_id = manual_scores.student_id AND h.item_id = manual_scores.item_id))""",
         ),
     ),
+    Migration(
+        4,
+        "grade review: rubric entries per manual item, which entries each answer got, adjustments",
+        (
+            """CREATE TABLE review_entries (
+                id INTEGER PRIMARY KEY,
+                homework TEXT NOT NULL,
+                part TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                points REAL NOT NULL,
+                comment TEXT NOT NULL,
+                origin TEXT NOT NULL,
+                created_by TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX review_entries_item ON review_entries (homework, part, item_id)",
+            """CREATE TABLE review_applied (
+                homework TEXT NOT NULL,
+                part TEXT NOT NULL,
+                student_id TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                entry_id INTEGER NOT NULL REFERENCES review_entries (id) ON DELETE CASCADE,
+                PRIMARY KEY (homework, part, student_id, item_id, entry_id)
+            )""",
+            "CREATE INDEX review_applied_entry ON review_applied (entry_id)",
+            """CREATE TABLE review_adjustments (
+                homework TEXT NOT NULL,
+                part TEXT NOT NULL,
+                student_id TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                points REAL NOT NULL DEFAULT 0,
+                comment TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (homework, part, student_id, item_id)
+            )""",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

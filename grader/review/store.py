@@ -1,0 +1,627 @@
+"""What `grade review` reads and writes: the gradebook's manual items, answers, scores and the
+workspace's rubric entries.
+
+There is one store, the gradebook. A score given in the workspace is written with
+`Gradebook.set_manual_scores`, the code the CSV import uses, so it lands in `manual_scores` and
+`manual_score_history` with the TA's name, and the next `grade` run merges it like an imported
+one. The workspace's own tables (migration 3) hold only what a sheet has no column for: the
+rubric entries of each item, which entries each answer got, and the free adjustment.
+
+A score is written only if it is still the one the TA saw: each save passes the
+`ManualScore.version` the page showed (0: none) to the gradebook's version check
+(`grader.manual.set_score` for one answer, `Gradebook.set_manual_scores(expected=...)`, which it
+wraps, for a group or an entry edit); a score another TA changed since is a `Conflict` carrying
+both values, and nothing of that save is written (a group is saved whole or not at all).
+
+An item's score from entries: the applied entries' points summed and clamped to [0, max], plus
+the adjustment, clamped again to [0, max] (a score outside the item's points cannot be stored).
+The comment the student sees lists the entries (with their points) and the adjustment's comment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.errors import GraderError
+from grader.gradebook import Gradebook, RunInfo, RunItem, utc_now
+from grader.model import ManualScore
+from grader.review.normalize import answer_key
+from grader.rubric import Item, Rubric
+
+SOURCE = "review"  # manual_score_history.source of the workspace's changes
+
+
+class ReviewError(GraderError):
+    """A request the workspace cannot carry out (unknown item or entry, bad number)."""
+
+    exit_code = 2
+
+
+def _num(x: float) -> str:
+    return f"{round(x, 4):g}"
+
+
+def signed(x: float) -> str:
+    return ("+" if x > 0 else "") + _num(x)
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    item_id: str
+    points: float
+    comment: str
+    origin: str  # "rubric" (from manual_rubric in the YAML) or "workspace"
+    created_by: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    student_id: str
+    label: str  # the anonymous name: "#17"
+    status: str
+    text: str
+    key: str  # answer_key(text): identical answers share it
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The stored state of one student × item."""
+
+    score: ManualScore | None
+    version: int
+    applied: frozenset[int] = frozenset()
+    adjustment: float = 0.0
+    note: str = ""
+
+    @property
+    def graded(self) -> bool:
+        return self.score is not None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    student_id: str
+    label: str
+    theirs: ManualScore | None  # what is stored now
+    mine: ManualScore  # what this save would have written
+    version: int  # the current version, to overwrite on purpose
+    applied: frozenset[int] = frozenset()  # the state that makes `mine`
+    adjustment: float = 0.0
+    note: str = ""
+
+
+@dataclass
+class SaveOutcome:
+    saved: int = 0
+    unchanged: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # labels whose score was set elsewhere (entry edits)
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """A manual item with what the page shows about it."""
+
+    item_id: str
+    question: str
+    title: str
+    title_fa: str | None
+    question_title: str
+    question_title_fa: str | None
+    max_points: float
+    bonus: bool
+    notes: str
+
+
+def compose(entries: Sequence[Entry], adjustment: float, note: str, max_points: float, grader: str) -> ManualScore:
+    """The score and student-visible comment that these entries and adjustment give."""
+    base = min(max(sum(e.points for e in entries), 0.0), max_points)
+    points = round(min(max(base + adjustment, 0.0), max_points), 4)
+    parts = [f"{e.comment.strip()} ({signed(e.points)})" for e in entries]
+    if adjustment:
+        parts.append(f"{note.strip() or 'adjustment'} ({signed(adjustment)})")
+    elif note.strip():
+        parts.append(note.strip())
+    return ManualScore(points, " · ".join(parts), grader)
+
+
+def _same(a: ManualScore | None, b: ManualScore | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return round(a.points, 4) == round(b.points, 4) and a.comment == b.comment
+
+
+class ReviewStore:
+    """The workspace's view of one homework part in a gradebook (its latest grading run)."""
+
+    def __init__(self, book: Gradebook, *, rubric: Rubric | None = None, homework: str | None = None, part: str | None = None) -> None:
+        from grader.manual import pick_run
+
+        self.book = book
+        self.run: RunInfo = pick_run(book, homework, part)
+        self.homework, self.part = self.run.homework, self.run.part
+        self.rubric = rubric
+        self._answers: dict[str, list[Answer]] | None = None
+        self._answers_run = -1
+        self._reported: tuple[int, dict[tuple[str, str], tuple[float, str]]] | None = None
+        self.refresh()
+        self.seed_rubric_entries()
+
+    # ---- the run and its items ------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Follow a newer grading run of the same homework part (a re-grade while serving)."""
+        latest = self.book.latest_run(self.homework, self.part)
+        if latest is not None and latest.id != self.run.id:
+            self.run = latest
+        if self._answers_run != self.run.id:
+            self._items = [i for i in self.book.run_items(self.run.id) if i.manual]
+            self._answers = None
+
+    @property
+    def items(self) -> list[ItemInfo]:
+        return [self._info(i) for i in self._items]
+
+    def item(self, item_id: str) -> ItemInfo:
+        for i in self._items:
+            if i.item_id == item_id:
+                return self._info(i)
+        raise ReviewError(f"no manual item {item_id!r} in {self.homework} {self.part}")
+
+    def _rubric_item(self, item_id: str) -> Item | None:
+        if self.rubric is None:
+            return None
+        try:
+            return self.rubric.item(item_id)
+        except KeyError:
+            return None
+
+    def _info(self, run_item: RunItem) -> ItemInfo:
+        item = self._rubric_item(run_item.item_id)
+        question = None
+        if self.rubric is not None:
+            question = next((q for q in self.rubric.questions if q.id == run_item.question), None)
+        return ItemInfo(
+            item_id=run_item.item_id,
+            question=run_item.question,
+            title=run_item.title,
+            title_fa=item.title_fa if item else None,
+            question_title=question.title if question else run_item.question,
+            question_title_fa=question.title_fa if question else None,
+            max_points=run_item.max_points,
+            bonus=run_item.bonus,
+            notes=item.notes if item else "",
+        )
+
+    # ---- answers --------------------------------------------------------------------------------
+
+    def _load_answers(self) -> dict[str, list[Answer]]:
+        if self._answers is not None and self._answers_run == self.run.id:
+            return self._answers
+        manual = {i.item_id for i in self._items}
+        rows = self.book.conn.execute(
+            "SELECT student_id, item_id, status, read_as FROM item_results WHERE run_id = ?", (self.run.id,)
+        ).fetchall()
+        students = sorted({r["student_id"] for r in rows}, key=self._anonymous_order)
+        labels = {s: f"#{n}" for n, s in enumerate(students, start=1)}
+        by_item: dict[str, list[Answer]] = {i: [] for i in manual}
+        for r in rows:
+            if r["item_id"] in manual and r["status"] != "missing" and r["read_as"] is not None:
+                text = str(r["read_as"])
+                by_item[r["item_id"]].append(Answer(r["student_id"], labels[r["student_id"]], r["status"], text, answer_key(text)))
+        order = {s: n for n, s in enumerate(students)}
+        for answers in by_item.values():
+            answers.sort(key=lambda a: order[a.student_id])
+        self._labels = labels
+        self._answers, self._answers_run = by_item, self.run.id
+        return by_item
+
+    def _anonymous_order(self, student: str) -> str:
+        """A fixed order that does not follow the ids (no grading in id order, which leaks years)."""
+        return hashlib.sha256(f"{self.homework}:{self.part}:{student}".encode()).hexdigest()
+
+    def answers(self, item_id: str) -> list[Answer]:
+        self.item(item_id)
+        return self._load_answers()[item_id]
+
+    def label(self, student: str) -> str:
+        self._load_answers()
+        return self._labels.get(student, "?")
+
+    def groups(self, item_id: str) -> list[list[Answer]]:
+        """Answers with the same key, largest group first (ties in anonymous order)."""
+        by_key: dict[str, list[Answer]] = {}
+        for a in self.answers(item_id):
+            by_key.setdefault(a.key, []).append(a)
+        return sorted(by_key.values(), key=lambda g: -len(g))
+
+    def context(self, student: str, item_id: str) -> list[tuple[str, str, str | None]]:
+        """The student's other answers to the same question: (item id, title, read-as or None)."""
+        question = item_id.split(".", 1)[0]
+        titles = {i.item_id: i.title for i in self.book.run_items(self.run.id)}
+        rows = self.book.conn.execute(
+            "SELECT item_id, status, read_as FROM item_results WHERE run_id = ? AND student_id = ? AND item_id LIKE ? ORDER BY item_id",
+            (self.run.id, student, question + ".%"),
+        )
+        return [(r["item_id"], titles.get(r["item_id"], ""), r["read_as"]) for r in rows if r["item_id"] != item_id]
+
+    # ---- grades ---------------------------------------------------------------------------------
+
+    def grades(self, item_id: str, students: Iterable[str] | None = None) -> dict[str, Grade]:
+        """student → Grade for every student with a score or workspace state on this item."""
+        hw, part, conn = self.homework, self.part, self.book.conn
+        wanted = None if students is None else set(students)
+        scores: dict[str, ManualScore] = {}
+        for r in conn.execute(
+            "SELECT student_id, points, comment, grader, version, answer_sha256 FROM manual_scores WHERE homework = ? AND part = ? AND item_id = ?",
+            (hw, part, item_id),
+        ):
+            scores[r["student_id"]] = ManualScore(r["points"], r["comment"], r["grader"], r["version"], r["answer_sha256"])
+        applied: dict[str, set[int]] = {}
+        for r in conn.execute("SELECT student_id, entry_id FROM review_applied WHERE homework = ? AND part = ? AND item_id = ?", (hw, part, item_id)):
+            applied.setdefault(r[0], set()).add(int(r[1]))
+        adjust = {
+            r[0]: (float(r[1]), str(r[2]))
+            for r in conn.execute("SELECT student_id, points, comment FROM review_adjustments WHERE homework = ? AND part = ? AND item_id = ?", (hw, part, item_id))
+        }
+        out: dict[str, Grade] = {}
+        for student in set(scores) | set(applied) | set(adjust):
+            if wanted is not None and student not in wanted:
+                continue
+            points, note = adjust.get(student, (0.0, ""))
+            score = scores.get(student)
+            out[student] = Grade(score, 0 if score is None else score.version, frozenset(applied.get(student, ())), points, note)
+        return out
+
+    def from_entries(self, grade: Grade, entries: Mapping[int, Entry], max_points: float, grader: str = "") -> ManualScore | None:
+        """What the entries and adjustment of `grade` give, or None if it has none."""
+        if not grade.applied and not grade.adjustment and not grade.note:
+            return None
+        chosen = sorted((entries[e] for e in grade.applied if e in entries), key=lambda e: e.id)
+        return compose(chosen, grade.adjustment, grade.note, max_points, grader)
+
+    def set_elsewhere(self, grade: Grade, entries: Mapping[int, Entry], max_points: float) -> bool:
+        """True when the stored score is not what the workspace's entries give (a sheet set it)."""
+        if grade.score is None:
+            return False
+        return not _same(grade.score, self.from_entries(grade, entries, max_points))
+
+    def progress(self) -> dict[str, dict[str, Any]]:
+        """item → {graded, total, by: {grader: count}} over the answers to grade."""
+        out: dict[str, dict[str, Any]] = {}
+        answers = self._load_answers()
+        scores: dict[str, dict[str, str]] = {}
+        for r in self.book.conn.execute("SELECT student_id, item_id, grader FROM manual_scores WHERE homework = ? AND part = ?", (self.homework, self.part)):
+            scores.setdefault(r["item_id"], {})[r["student_id"]] = r["grader"]
+        for item in self._items:
+            item_scores = scores.get(item.item_id, {})
+            by: dict[str, int] = {}
+            graded = 0
+            for a in answers[item.item_id]:
+                if a.student_id in item_scores:
+                    graded += 1
+                    who = item_scores[a.student_id] or "(no name)"
+                    by[who] = by.get(who, 0) + 1
+            out[item.item_id] = {"graded": graded, "total": len(answers[item.item_id]), "by": dict(sorted(by.items()))}
+        return out
+
+    def stale_reports(self) -> list[str]:
+        """Students whose stored manual scores differ from the latest run's results (their
+        results, reports and exports are out of date until the next `grade` run)."""
+        if self._reported is None or self._reported[0] != self.run.id:
+            import json
+
+            reported: dict[tuple[str, str], tuple[float, str] | None] = {}
+            manual = {i.item_id for i in self._items}
+            for student, text in self.book.run_result_texts(self.run.id).items():
+                for item_id, value in json.loads(text).get("items", {}).items():
+                    if item_id in manual:
+                        ms = value.get("manual_score")
+                        reported[(student, item_id)] = None if ms is None else (round(float(ms["points"]), 4), str(ms["comment"]))
+            self._reported = (self.run.id, reported)
+        reported = self._reported[1]
+        stale: set[str] = set()
+        for r in self.book.conn.execute("SELECT student_id, item_id, points, comment FROM manual_scores WHERE homework = ? AND part = ?", (self.homework, self.part)):
+            key = (r["student_id"], r["item_id"])
+            if key in reported and reported[key] != (round(float(r["points"]), 4), str(r["comment"])):
+                stale.add(r["student_id"])
+        return sorted(stale)
+
+    # ---- entries --------------------------------------------------------------------------------
+
+    def entries(self, item_id: str) -> list[Entry]:
+        rows = self.book.conn.execute(
+            "SELECT id, item_id, points, comment, origin, created_by FROM review_entries WHERE homework = ? AND part = ? AND item_id = ? ORDER BY id",
+            (self.homework, self.part, item_id),
+        )
+        return [Entry(r["id"], r["item_id"], r["points"], r["comment"], r["origin"], r["created_by"]) for r in rows]
+
+    def entry(self, entry_id: int) -> Entry:
+        r = self.book.conn.execute(
+            "SELECT id, item_id, points, comment, origin, created_by FROM review_entries WHERE id = ? AND homework = ? AND part = ?",
+            (entry_id, self.homework, self.part),
+        ).fetchone()
+        if r is None:
+            raise ReviewError(f"no rubric entry {entry_id}")
+        return Entry(r["id"], r["item_id"], r["points"], r["comment"], r["origin"], r["created_by"])
+
+    def entry_uses(self, item_id: str) -> dict[int, int]:
+        rows = self.book.conn.execute(
+            "SELECT entry_id, COUNT(*) FROM review_applied WHERE homework = ? AND part = ? AND item_id = ? GROUP BY entry_id",
+            (self.homework, self.part, item_id),
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def _check_entry(self, item: ItemInfo, points: float, comment: str) -> None:
+        if not comment.strip():
+            raise ReviewError("a rubric entry needs the comment the student sees")
+        if points == 0 or abs(points) > item.max_points:
+            raise ReviewError(f"expected entry points within ±{_num(item.max_points)} and not 0, got {_num(points)}")
+        if len(comment) > 500:
+            raise ReviewError(f"expected a comment of at most 500 characters, got {len(comment)}")
+
+    def add_entry(self, item_id: str, points: float, comment: str, *, by: str, origin: str = "workspace") -> Entry:
+        item = self.item(item_id)
+        self._check_entry(item, points, comment)
+        if any(e.comment.strip() == comment.strip() for e in self.entries(item_id)):
+            raise ReviewError(f"{item_id} already has the entry {comment.strip()!r}")
+        now = utc_now()
+        with self.book.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO review_entries (homework, part, item_id, points, comment, origin, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (self.homework, self.part, item_id, round(points, 4), comment.strip(), origin, by, now, now),
+            )
+        return self.entry(int(cur.lastrowid))  # type: ignore[arg-type]
+
+    def seed_rubric_entries(self) -> int:
+        """Add the rubric's `manual_rubric` entries that the gradebook does not have yet (matched
+        by comment), so entries written before the submissions arrived are there to apply."""
+        if self.rubric is None:
+            return 0
+        added = 0
+        for run_item in self._items:
+            item = self._rubric_item(run_item.item_id)
+            if item is None or not item.manual_rubric:
+                continue
+            have = {e.comment.strip() for e in self.entries(run_item.item_id)}
+            for spec in item.manual_rubric:
+                if spec.comment.strip() not in have and abs(spec.points) <= run_item.max_points:
+                    self.add_entry(run_item.item_id, spec.points, spec.comment, by="rubric", origin="rubric")
+                    added += 1
+        return added
+
+    def export_entries(self) -> str:
+        """Every item's entries as YAML `manual_rubric:` lists, to paste into next term's rubric."""
+        import yaml
+
+        doc: dict[str, Any] = {}
+        for item in self._items:
+            entries = self.entries(item.item_id)
+            if entries:
+                doc[item.item_id] = {"manual_rubric": [{"points": round(e.points, 4), "comment": e.comment} for e in entries]}
+        head = f"# rubric entries of {self.homework} {self.part} from grade review; paste each list under its item in the rubric\n"
+        return head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+
+    # ---- saving ---------------------------------------------------------------------------------
+
+    def _state(self, item_id: str, student: str, applied: frozenset[int], adjustment: float, note: str) -> None:
+        """Inside the save's transaction: the workspace state that makes the student's score."""
+        hw, part, db = self.homework, self.part, self.book.conn
+        db.execute("DELETE FROM review_applied WHERE homework = ? AND part = ? AND student_id = ? AND item_id = ?", (hw, part, student, item_id))
+        db.executemany("INSERT INTO review_applied VALUES (?, ?, ?, ?, ?)", [(hw, part, student, item_id, e) for e in sorted(applied)])
+        if adjustment or note:
+            db.execute(
+                """INSERT INTO review_adjustments VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (homework, part, student_id, item_id)
+                   DO UPDATE SET points = excluded.points, comment = excluded.comment""",
+                (hw, part, student, item_id, adjustment, note),
+            )
+        else:
+            db.execute("DELETE FROM review_adjustments WHERE homework = ? AND part = ? AND student_id = ? AND item_id = ?", (hw, part, student, item_id))
+
+    def _store(self, item_id: str, rows: Sequence[tuple[str, ManualScore, int]], *, source: str, overwrite: bool = False) -> int:
+        """Write (student, score, expected version) rows with the gradebook's version check, inside
+        the caller's transaction; ScoreConflictError (nothing kept) when another TA got there first.
+        Returns the number of stored scores that changed."""
+        from grader.manual import set_score
+
+        hw, part = self.homework, self.part
+        if len(rows) == 1:
+            student, score, expected = rows[0]
+            change = set_score(
+                self.book, homework=hw, part=part, student_id=student, item_id=item_id, points=score.points, comment=score.comment,
+                grader=score.grader, expected_version=expected, answer_sha256=score.answer_sha256, source=source, overwrite=overwrite,
+            )
+            return int(change.changed)
+        changes = self.book.set_manual_scores(
+            hw, part, [(s, item_id, score) for s, score, _ in rows], source=source,
+            expected={(s, item_id): v for s, _, v in rows}, overwrite=overwrite,
+        )
+        return sum(c.changed for c in changes)
+
+    def _save_each(self, item_id: str, targets: Mapping[str, int], grader: str, change: Any, *, overwrite: bool = False) -> SaveOutcome:
+        """For each student → expected version: `change(grade, student)` gives (applied, adjustment, note);
+        the scores are composed and written in one transaction, or none if any is a conflict."""
+        from grader.gradebook import ScoreConflictError
+        from grader.manual import answer_hash
+
+        info = self.item(item_id)
+        answers = {a.student_id: a for a in self.answers(item_id)}
+        unknown = sorted(set(targets) - set(answers))
+        if unknown:
+            raise ReviewError(f"{item_id}: no answer of {len(unknown)} student(s) to grade")
+        outcome = SaveOutcome()
+        states: dict[str, tuple[frozenset[int], float, str]] = {}
+        try:
+            with self.book.transaction():
+                entries = {e.id: e for e in self.entries(item_id)}
+                grades = self.grades(item_id, targets)
+                rows: list[tuple[str, ManualScore, int]] = []
+                for student, expected in targets.items():
+                    grade = grades.get(student, Grade(None, 0))
+                    applied, adjustment, note = change(grade, student)
+                    applied = frozenset(e for e in applied if e in entries)
+                    chosen = sorted((entries[e] for e in applied), key=lambda e: e.id)
+                    score = compose(chosen, adjustment, note, info.max_points, grader)
+                    score = ManualScore(score.points, score.comment, grader, answer_sha256=answer_hash(answers[student].text))
+                    states[student] = (applied, adjustment, note)
+                    rows.append((student, score, expected))
+                    self._state(item_id, student, applied, adjustment, note)
+                outcome.saved = self._store(item_id, rows, source=SOURCE, overwrite=overwrite)
+                outcome.unchanged = len(rows) - outcome.saved
+        except ScoreConflictError as exc:
+            outcome = SaveOutcome()
+            for c in exc.conflicts:
+                applied, adjustment, note = states[c.student_id]
+                version = 0 if c.current is None else c.current.version
+                outcome.conflicts.append(Conflict(c.student_id, self.label(c.student_id), c.current, c.new, version, applied, adjustment, note))
+        return outcome
+
+    def toggle_entry(
+        self, item_id: str, entry_id: int, targets: Mapping[str, int], *, grader: str, seen: Mapping[str, frozenset[int]] | None = None
+    ) -> SaveOutcome:
+        """Apply the entry to every target, or take it off if all of them have it already.
+
+        `seen`: student → the entries the TA's page showed; the toggle is relative to that, so a
+        conflict compares the other TA's score with what this TA meant (not a merge of both)."""
+        entry = self.entry(entry_id)
+        if entry.item_id != item_id:
+            raise ReviewError(f"entry {entry_id} belongs to {entry.item_id}, not {item_id}")
+        current = self.grades(item_id, targets)
+        seen = seen or {}
+
+        def base(student: str, grade: Grade) -> frozenset[int]:
+            return seen.get(student, grade.applied)
+
+        remove = bool(targets) and all(entry_id in base(s, current.get(s, Grade(None, 0))) for s in targets)
+
+        def change(grade: Grade, student: str) -> tuple[frozenset[int], float, str]:
+            applied = base(student, grade) - {entry_id} if remove else base(student, grade) | {entry_id}
+            return applied, grade.adjustment, grade.note
+
+        return self._save_each(item_id, targets, grader, change)
+
+    def set_adjustment(self, item_id: str, points: float, note: str, targets: Mapping[str, int], *, grader: str) -> SaveOutcome:
+        """Set the free adjustment and its comment (0 and no comment: the entries alone; with no
+        entries this stores a score of 0, e.g. for an answer that earns nothing)."""
+        info = self.item(item_id)
+        if abs(points) > info.max_points:
+            raise ReviewError(f"expected an adjustment within ±{_num(info.max_points)}, got {_num(points)}")
+        if len(note) > 1000:
+            raise ReviewError(f"expected a comment of at most 1000 characters, got {len(note)}")
+        return self._save_each(item_id, targets, grader, lambda g, s: (g.applied, round(points, 4), note.strip()))
+
+    def overwrite(self, item_id: str, student: str, version: int, applied: Iterable[int], adjustment: float, note: str, *, grader: str) -> SaveOutcome:
+        """Save exactly this state over the current score (after a conflict, on purpose)."""
+        state = (frozenset(applied), adjustment, note)
+        return self._save_each(item_id, {student: version}, grader, lambda g, s: state)
+
+    def entry_change_preview(self, entry_id: int, points: float | None, comment: str | None) -> tuple[int, list[str]]:
+        """(scores an edit would change, labels skipped because their score was set elsewhere)."""
+        return self._rescore(entry_id, points, comment, grader="", delete=points is None and comment is None, write=False)
+
+    def update_entry(self, entry_id: int, points: float, comment: str, *, grader: str) -> SaveOutcome:
+        """Change an entry and re-score everyone who has it, in one transaction."""
+        entry = self.entry(entry_id)
+        self._check_entry(self.item(entry.item_id), points, comment)
+        if any(e.comment.strip() == comment.strip() and e.id != entry_id for e in self.entries(entry.item_id)):
+            raise ReviewError(f"{entry.item_id} already has the entry {comment.strip()!r}")
+        outcome = SaveOutcome()
+        with self.book.transaction():
+            saved, skipped = self._rescore(entry_id, round(points, 4), comment.strip(), grader=grader, delete=False, write=True)
+        outcome.saved, outcome.skipped = saved, skipped
+        return outcome
+
+    def delete_entry(self, entry_id: int, *, grader: str) -> SaveOutcome:
+        outcome = SaveOutcome()
+        with self.book.transaction():
+            saved, skipped = self._rescore(entry_id, None, None, grader=grader, delete=True, write=True)
+        outcome.saved, outcome.skipped = saved, skipped
+        return outcome
+
+    def _rescore(self, entry_id: int, points: float | None, comment: str | None, *, grader: str, delete: bool, write: bool) -> tuple[int, list[str]]:
+        entry = self.entry(entry_id)
+        info = self.item(entry.item_id)
+        entries = {e.id: e for e in self.entries(entry.item_id)}
+        after = dict(entries)
+        if delete:
+            del after[entry_id]
+        else:
+            after[entry_id] = Entry(entry.id, entry.item_id, entry.points if points is None else points, entry.comment if comment is None else comment, entry.origin, entry.created_by)
+        from grader.manual import answer_hash
+
+        holders = [s for s, g in self.grades(entry.item_id).items() if entry_id in g.applied]
+        grades = self.grades(entry.item_id, holders)
+        texts = {a.student_id: a.text for a in self.answers(entry.item_id)}
+        changed = 0
+        skipped: list[str] = []
+        rows: list[tuple[str, ManualScore, int]] = []
+        for student in sorted(holders, key=self.label):
+            grade = grades[student]
+            if self.set_elsewhere(grade, entries, info.max_points):
+                skipped.append(self.label(student))  # a sheet set this score: it is not ours to change
+                continue
+            applied = grade.applied - {entry_id} if delete else grade.applied
+            chosen = sorted((after[e] for e in applied if e in after), key=lambda e: e.id)
+            new = compose(chosen, grade.adjustment, grade.note, info.max_points, grader)
+            if _same(new, grade.score):
+                continue
+            changed += 1
+            if write:
+                self._state(entry.item_id, student, frozenset(applied), grade.adjustment, grade.note)
+                sha = grade.score.answer_sha256 if grade.score is not None and grade.score.answer_sha256 else answer_hash(texts.get(student))
+                rows.append((student, ManualScore(new.points, new.comment, grader, answer_sha256=sha), grade.version))
+        if write and rows:
+            self._store(entry.item_id, rows, source=f"{SOURCE}: entry {entry_id} edited")
+        if write:
+            if delete:
+                self.book.conn.execute("DELETE FROM review_applied WHERE entry_id = ?", (entry_id,))
+                self.book.conn.execute("DELETE FROM review_entries WHERE id = ?", (entry_id,))
+            else:
+                self.book.conn.execute(
+                    "UPDATE review_entries SET points = ?, comment = ?, updated_at = ? WHERE id = ?", (after[entry_id].points, after[entry_id].comment, utc_now(), entry_id)
+                )
+        return changed, skipped
+
+
+def open_store(path: Path, *, rubric_path: Path | None = None, homework: str | None = None, part: str | None = None) -> ReviewStore:
+    """Open the gradebook at `path` (which must exist) and the rubric of its latest run."""
+    from grader.gradebook import GradebookError
+
+    if not Path(path).exists():
+        raise GradebookError(f"{path}: no gradebook here; grade the submissions first (or pass --db / --out)")
+    book = Gradebook.open(Path(path), any_thread=True)
+    try:
+        # WAL: pages keep reading while a re-grade (or another TA's server) writes
+        book.conn.execute("PRAGMA journal_mode = WAL")
+        store = ReviewStore(book, homework=homework, part=part)
+        store.rubric = load_rubric_light(rubric_path or Path(store.run.rubric_path))
+        store.seed_rubric_entries()
+    except BaseException:
+        book.close()
+        raise
+    return store
+
+
+def load_rubric_light(path: Path) -> Rubric | None:
+    """The rubric's titles, notes and entries, validated, without importing its reference code
+    (which brings torch: 200 MB the server does not need). None if the file is gone."""
+    from pydantic import ValidationError
+
+    from grader.rubric import check_manual_rubric, problems_error, read_yaml_mapping
+
+    if not path.exists():
+        return None
+    data = read_yaml_mapping(path, what="rubric")
+    try:
+        rubric = Rubric.model_validate(data)
+    except ValidationError as exc:
+        raise problems_error(path, [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()], what="rubric") from None
+    problems = [f"items ({i.id}).{p}" for i in rubric.items for p in check_manual_rubric(i)]
+    if problems:
+        raise problems_error(path, problems, what="rubric")
+    return rubric
