@@ -479,13 +479,13 @@ def test_scores_reach_the_next_grade_run(store: ReviewStore, ta: TestClient, hw:
 
 
 def test_regrade_from_the_page(store: ReviewStore, hw: SimpleNamespace) -> None:
-    settings = Settings(token=TOKEN, grader="Sara", out_dir=hw.out, log=lambda line: None)
+    settings = Settings(token=TOKEN, grader="Sara", out_dir=hw.out, log_dir=hw.out, log=lambda line: None)
     client = TestClient(create_app(store, settings), follow_redirects=False)
     client.get(f"/?token={TOKEN}")
     entry = store.add_entry("q1.explain", 2, "ok", by="Sara")
     store.toggle_entry("q1.explain", entry.id, {"401000002": 0}, grader="Sara")
     html = client.get("/").text
-    assert "Re-grade now" in html and f"run {hw.subs}" in html
+    assert "Re-grade now" in html and f"run {hw.subs} --out {hw.out}" in html
     r = client.post("/regrade", data={"csrf": settings.csrf})
     assert r.status_code == 303
     import time

@@ -34,7 +34,9 @@ def review_cmd(out_dir: Path, db: Path | None, homework: str | None, part: str |
     store = open_store(path, homework=homework, part=part)
     sock = bind(host, port)
     token = new_token()
-    settings = Settings(token=token, grader=grader_name, out_dir=out_dir if db is None else (out_dir if out_dir != Path("out") else path.parent), db=db)
+    # the re-grade the page starts places its outputs as this command found the gradebook: the
+    # term layout by default, or the --out / --db given here
+    settings = Settings(token=token, grader=grader_name, out_dir=None if out_dir == Path("out") else out_dir, db=db, log_dir=path.parent)
     url = url_of(sock, host, token)
     items = len(store.items)
 

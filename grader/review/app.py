@@ -36,8 +36,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from grader.review.store import Grade, ReviewError, ReviewStore, SaveOutcome, signed
 from grader.report.text import clean, is_rtl
+from grader.review.store import Grade, ReviewError, ReviewStore, SaveOutcome, signed
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -76,8 +76,9 @@ class Regrade:
 class Settings:
     token: str
     grader: str | None = None  # --grader: every browser saves as this TA
-    out_dir: Path | None = None
+    out_dir: Path | None = None  # --out and --db for the re-grade (None: grade's defaults)
     db: Path | None = None
+    log_dir: Path | None = None  # where the re-grade's output goes (review-regrade.log)
     log: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr, flush=True))
 
     @property
@@ -228,7 +229,7 @@ def create_app(store: ReviewStore, settings: Settings) -> Starlette:
         group_sizes: dict[str, int] = {}
         for a in store.answers(item_id):
             group_sizes[a.key] = group_sizes.get(a.key, 0) + 1
-        base = {"item": info, "entries": entries, "uses": uses, "progress": progress, "query": query, "answers_count": len(answers)}
+        base: dict[str, Any] = {"item": info, "entries": entries, "uses": uses, "progress": progress, "query": query, "answers_count": len(answers)}
         if group_key is not None:
             members = [a for a in store.answers(item_id) if _group_id(a.key) == group_key]
             if not members:
@@ -368,7 +369,7 @@ def create_app(store: ReviewStore, settings: Settings) -> Starlette:
             return error(request, "a re-grade is already running", 409)
         if isinstance(command, str):
             return error(request, command, 409)
-        log = (settings.out_dir or Path(".")) / "review-regrade.log"
+        log = (settings.log_dir or settings.out_dir or Path(".")) / "review-regrade.log"
         handle = log.open("wb")
         try:
             process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # noqa: S603 - argv list, no shell
@@ -455,8 +456,9 @@ def _regrade_command(store: ReviewStore, settings: Settings) -> list[str] | str:
         manifest = folder / "manifest.csv"
         if not manifest.exists() or hashlib.sha256(manifest.read_bytes()).hexdigest() != run.manifest_sha256:
             return "the last run used a manifest other than the folder's manifest.csv; re-grade by hand with its --manifest"
-    out_dir = settings.out_dir or (settings.db.parent if settings.db else Path("out"))
-    command = [sys.executable, "-c", "import sys; from grader.cli import main; sys.exit(main(sys.argv[1:]))", "run", str(folder), "--out", str(out_dir)]
+    command = [sys.executable, "-c", "import sys; from grader.cli import main; sys.exit(main(sys.argv[1:]))", "run", str(folder)]
+    if settings.out_dir is not None:
+        command += ["--out", str(settings.out_dir)]
     if run.rubric_path:
         command += ["--rubric", run.rubric_path]
     if settings.db is not None:

@@ -148,7 +148,7 @@ class ReviewStore:
         self.rubric = rubric
         self._answers: dict[str, list[Answer]] | None = None
         self._answers_run = -1
-        self._reported: tuple[int, dict[tuple[str, str], tuple[float, str]]] | None = None
+        self._reported: tuple[int, dict[tuple[str, str], tuple[float, str] | None]] | None = None
         self.refresh()
         self.seed_rubric_entries()
 
