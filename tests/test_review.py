@@ -479,7 +479,7 @@ def test_scores_reach_the_next_grade_run(store: ReviewStore, ta: TestClient, hw:
 
 
 def test_regrade_from_the_page(store: ReviewStore, hw: SimpleNamespace) -> None:
-    settings = Settings(token=TOKEN, grader="Sara", out_dir=hw.out, log_dir=hw.out, log=lambda line: None)
+    settings = Settings(token=TOKEN, grader="Sara", out_dir=hw.out, log=lambda line: None)
     client = TestClient(create_app(store, settings), follow_redirects=False)
     client.get(f"/?token={TOKEN}")
     entry = store.add_entry("q1.explain", 2, "ok", by="Sara")

@@ -36,7 +36,7 @@ def review_cmd(out_dir: Path, db: Path | None, homework: str | None, part: str |
     token = new_token()
     # the re-grade the page starts places its outputs as this command found the gradebook: the
     # term layout by default, or the --out / --db given here
-    settings = Settings(token=token, grader=grader_name, out_dir=None if out_dir == Path("out") else out_dir, db=db, log_dir=path.parent)
+    settings = Settings(token=token, grader=grader_name, out_dir=None if out_dir == Path("out") else out_dir, db=db)
     url = url_of(sock, host, token)
     items = len(store.items)
 

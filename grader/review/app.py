@@ -18,7 +18,9 @@ import hmac
 import secrets
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,23 +55,28 @@ def _num(x: float) -> str:
 
 @dataclass
 class Regrade:
-    """A `grade` run started from the workspace (one at a time)."""
+    """A `grade` run started from the workspace (one at a time); its output is kept in memory."""
 
     command: list[str]
-    log: Path
     process: subprocess.Popen[bytes] | None = None
-    started: float = 0.0
+    lines: deque[str] = field(default_factory=lambda: deque(maxlen=40))
 
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # noqa: S603 - argv list, no shell
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for raw in self.process.stdout:
+            self.lines.append(clean(raw.decode("utf-8", errors="replace")).rstrip()[:300])
+        self.process.wait()
+
     def tail(self, lines: int = 12) -> list[str]:
-        try:
-            text = self.log.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return []
-        return [clean(line)[:300] for line in text.splitlines()[-lines:]]
+        return list(self.lines)[-lines:]
 
 
 @dataclass
@@ -78,7 +85,6 @@ class Settings:
     grader: str | None = None  # --grader: every browser saves as this TA
     out_dir: Path | None = None  # --out and --db for the re-grade (None: grade's defaults)
     db: Path | None = None
-    log_dir: Path | None = None  # where the re-grade's output goes (review-regrade.log)
     log: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr, flush=True))
 
     @property
@@ -369,13 +375,9 @@ def create_app(store: ReviewStore, settings: Settings) -> Starlette:
             return error(request, "a re-grade is already running", 409)
         if isinstance(command, str):
             return error(request, command, 409)
-        log = (settings.log_dir or settings.out_dir or Path(".")) / "review-regrade.log"
-        handle = log.open("wb")
-        try:
-            process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # noqa: S603 - argv list, no shell
-        finally:
-            handle.close()
-        regrade["job"] = Regrade(command, log, process, time.time())
+        job = Regrade(command)
+        job.start()
+        regrade["job"] = job
         return RedirectResponse("/", status_code=303)
 
     async def on_error(request: Request, exc: Exception) -> Response:
