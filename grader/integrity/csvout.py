@@ -1,0 +1,65 @@
+"""integrity.csv (one row per finding) and key-health.csv (one row per auto item).
+
+Columns are documented in docs/integrity.md; like grades.csv they are only ever added to.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from grader.integrity.findings import IntegrityReport
+from grader.output import atomic_write
+
+INTEGRITY_CSV = "integrity.csv"
+KEY_HEALTH_CSV = "key-health.csv"
+FINDING_COLUMNS = ["kind", "group", "student", "other", "items", "score", "chance", "item", "answer", "other_answer", "note"]
+ITEM_COLUMNS = [
+    "item", "kind", "instance", "answered", "correct", "difficulty", "discrimination", "check_key",
+    "top_wrong", "top_wrong_count", "uncovered_answer", "uncovered_count", "uncovered_share", "yaml",
+]
+
+
+def _num(value: float | None, digits: int = 4) -> str:
+    if value is None:
+        return ""
+    return f"{value:.{digits}g}" if value and abs(value) < 1e-3 else f"{round(value, digits):g}"
+
+
+def integrity_csv(report: IntegrityReport) -> str:
+    """One row per (finding, item of its evidence); the finding's columns repeat on each."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(FINDING_COLUMNS)
+    for f in report.findings:
+        for e in f.evidence:
+            writer.writerow([
+                f.kind.value, f.group, f.student, f.other, ";".join(f.items), _num(f.score), _num(f.chance),
+                e.item_id, e.answer, e.other_answer, e.note,
+            ])
+    return buffer.getvalue()
+
+
+def key_health_csv(report: IntegrityReport) -> str:
+    """One row per auto item and uncovered answer (an item with none has one row)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ITEM_COLUMNS)
+    for h in report.items:
+        head = [
+            h.item_id, h.kind, "yes" if h.instance else "", h.answered, h.correct, _num(h.difficulty), _num(h.discrimination),
+            "check the key" if h.check_key else "", h.top_wrong_answer, h.top_wrong,
+        ]
+        for u in h.uncovered or (None,):
+            tail = ["", "", "", ""] if u is None else [u.answer, u.count, _num(u.share), u.yaml]
+            writer.writerow(head + tail)
+    return buffer.getvalue()
+
+
+def write_integrity(report: IntegrityReport, out_dir: Path) -> list[Path]:
+    """Write both CSVs into `out_dir` (atomically) and return their paths."""
+    paths = [Path(out_dir) / INTEGRITY_CSV, Path(out_dir) / KEY_HEALTH_CSV]
+    atomic_write(paths[0], integrity_csv(report))
+    atomic_write(paths[1], key_health_csv(report))
+    return paths
