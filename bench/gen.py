@@ -236,10 +236,42 @@ class Generated:
     outcomes: dict[str, int]
 
 
-def _text(rng: random.Random) -> str:
+def _text(rng: random.Random, own: random.Random | None = None) -> str:
+    """A free-text answer: sentences of the pool, each written in the student's own words when
+    `own` (the student's private generator) is given, so that independent students do not hand
+    in the same paragraph (the pool has only 25 sentences)."""
     pool = FA if rng.random() < 0.35 else EN
     n = rng.choice((1, 2, 3, 3, 4, 5, 6, 8))
-    return "\n".join(rng.choice(pool) for _ in range(n)) + "\n"
+    sentences = [rng.choice(pool) for _ in range(n)]
+    if own is not None:
+        sentences = [_own_words(own, sentence, pool) for sentence in sentences]
+    return "\n".join(sentences) + "\n"
+
+
+def _own_words(own: random.Random, sentence: str, pool: list[str]) -> str:
+    """The sentence as one student words it: about a third of its words left out or replaced by
+    other words of the topic, and now and then two neighbours swapped."""
+    vocabulary = _vocabulary(tuple(pool))
+    out: list[str] = []
+    for word in sentence.split():
+        roll = own.random()
+        if roll < 0.2:
+            continue
+        out.append(own.choice(vocabulary) if roll < 0.35 else word)
+    for _ in range(own.choice((0, 1, 2))):
+        if len(out) > 2:
+            i = own.randrange(len(out) - 1)
+            out[i], out[i + 1] = out[i + 1], out[i]
+    return " ".join(out)
+
+
+_VOCABULARIES: dict[tuple[str, ...], list[str]] = {}
+
+
+def _vocabulary(pool: tuple[str, ...]) -> list[str]:
+    if pool not in _VOCABULARIES:
+        _VOCABULARIES[pool] = sorted({w for sentence in pool for w in sentence.split()})
+    return _VOCABULARIES[pool]
 
 
 def _persian(text: str) -> str:
@@ -321,7 +353,10 @@ def generate(folder: Path, n: int, *, seed: int = 4, first_id: int = 402100000) 
                     answers[item.id] = ""
                 continue
             if item.manual:
-                answers[item.id] = _text(rng) if outcome != "invalid" else "TODO"
+                # the wording comes from a generator of the student's own, so the main stream (and
+                # every other answer) is the same as before wording was added
+                own = random.Random(f"{seed}/{sid}/{item.id}")
+                answers[item.id] = _text(rng, own) if outcome != "invalid" else "TODO"
             elif item.id in TENSORS:
                 answers[item.id] = _tensor_answer(rng, keys, item, sid, outcome)
             else:
