@@ -24,13 +24,14 @@ def cli() -> None:
     grade template --student 401234567 that student's answer skeleton, with their instance
     grade sheet --student 401234567    that student's fillable PDF answer sheet
     grade validate rubrics/hw4.yaml    prove the key: references, blank file, known mistakes
+    grade integrity submissions/ --key copied instances, shared rare answers, key health
     """
 
 
 def _register() -> None:
-    from grader.cli import export_cmds, grade_cmds, key_cmds, manual_cmds, review_cmds, sheet_cmds
+    from grader.cli import export_cmds, grade_cmds, integrity_cmds, key_cmds, manual_cmds, review_cmds, sheet_cmds
 
-    for module in (grade_cmds, key_cmds, manual_cmds, export_cmds, sheet_cmds, review_cmds):
+    for module in (grade_cmds, key_cmds, manual_cmds, export_cmds, sheet_cmds, review_cmds, integrity_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 
