@@ -9,8 +9,9 @@ Order of work (nothing is written before step 5, and nothing at all in a dry run
 3. apply the course policy (submission times from the manifest or the files' modification times,
    late days already used from the gradebook's ledger);
 4. compute the diff against the previous run of this homework part and hand it to `on_diff`;
-5. write results/*.json (and the grading cache), grades.csv, errors.json, record the run in the
-   gradebook (one transaction), write run.json, then render the PDF reports.
+5. write results/*.json (and the grading cache), grades.csv, errors.json, integrity.csv and
+   key-health.csv (`grader.integrity`, analysed after step 3: evidence, never a grade), record
+   the run in the gradebook (one transaction), write run.json, then render the PDF reports.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from grader.rubric import Rubric
 if TYPE_CHECKING:
     from grader.course import Course
     from grader.gradebook import RunDiff, StudentSnapshot
+    from grader.integrity import IntegrityReport
     from grader.policy import LedgerEntry
     from grader.report import ReportPool
     from grader.report.batch import PlannedReports
@@ -195,10 +197,11 @@ def _run(
                 results, course=course_obj, part=rubric.part, manifest=times, ledger=ledger_before, manifest_name=str(manifest or "")
             )
         batch = replace(batch, results=tuple(results), notes=batch.notes + tuple(notes))
+        integrity = None if dry_run else _integrity(batch, folder, notes)  # evidence for a TA, never a grade
         # the results are final: the report workers start on the changed reports and the summary
         # now, while this process diffs and writes; nothing of theirs appears before step 5
         if pool is not None:  # the summary first: it is the longest single render
-            reports = _StartedReports(batch, out_dir / "reports", pool, course=course_obj.course if course_obj is not None else "")
+            reports = _StartedReports(batch, out_dir / "reports", pool, course=course_obj.course if course_obj is not None else "", integrity=integrity)
         docs = [result_doc(r) for r in batch.results]  # each result's JSON, once
         texts = {d.student_id: d.text for d in docs}
         if reports is not None:
@@ -243,6 +246,10 @@ def _run(
         cache.save()
         outcome.written.append(write_grades_csv(batch.results, rubric, out_dir))
         outcome.written.append(write_errors(batch, out_dir))
+        if integrity is not None:
+            from grader.integrity import write_integrity
+
+            outcome.written += write_integrity(integrity, out_dir)
         info = {
             "homework": rubric.homework,
             "part": rubric.part,
@@ -289,6 +296,16 @@ def _run(
     return outcome
 
 
+def _integrity(batch: BatchResult, folder: Path, notes: list[str]) -> IntegrityReport | None:
+    """The batch's integrity analysis (`grader.integrity`); a failure is a note, not a stop."""
+    from grader.integrity.run import integrity_after_run
+
+    report, note = integrity_after_run(batch.results, rubric=batch.rubric, folder=folder)
+    if note is not None:
+        notes.append(note)
+    return report
+
+
 def _results_folder(folder: Path, homework: str) -> dict[str, StudentSnapshot]:
     """Snapshots from results/*.json written by a run the gradebook does not know (older versions)."""
     from grader.gradebook import snapshot_from_json
@@ -308,14 +325,15 @@ class _StartedReports:
     """The class summary (started at once) and the changed student reports (`plan`), rendered
     in the pool's workers while the run writes, and published by `finish()`."""
 
-    def __init__(self, batch: BatchResult, folder: Path, pool: ReportPool, *, course: str) -> None:
+    def __init__(self, batch: BatchResult, folder: Path, pool: ReportPool, *, course: str, integrity: IntegrityReport | None = None) -> None:
         from grader.report.batch import now_text
         from grader.report.view import build_summary_view
 
         self.batch, self.folder, self.pool, self.course = batch, folder, pool, course
         self.graded_at = now_text()
         summary = build_summary_view(
-            batch.results, batch.rubric, unreadable=[(e.file, e.message) for e in batch.errors], course=course, graded_at=self.graded_at
+            batch.results, batch.rubric, unreadable=[(e.file, e.message) for e in batch.errors], course=course, graded_at=self.graded_at,
+            integrity=integrity,
         )
         self.summary = pool.submit_summary(summary, folder)
         self.planned: PlannedReports | None = None

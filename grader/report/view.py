@@ -18,11 +18,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.model import AdjustmentKind, ItemResult, Status, SubmissionResult
+from grader.report.integrity_view import IntegrityView, build_integrity_view
 from grader.report.text import Text, bidi_text, clean, compact, one_line
 from grader.rubric import Item, Rubric
+
+if TYPE_CHECKING:
+    from grader.integrity import IntegrityReport
 
 # How much of a student's text a report shows.
 ANSWER_CHARS = 180  # one read-back answer (numbers, formulas, tensors)
@@ -349,6 +353,7 @@ class SummaryView:
     with_pending: int  # submissions still waiting for a TA score
     questions: tuple[QuestionStats, ...]
     unreadable: tuple[Unreadable, ...]
+    integrity: IntegrityView | None = None  # the integrity and key-health section, when analysed
 
 
 def _pct(part: int, whole: int) -> float:
@@ -401,6 +406,7 @@ def build_summary_view(
     unreadable: Sequence[tuple[str, str]] = (),
     course: str = "",
     graded_at: str = "",
+    integrity: IntegrityReport | None = None,
 ) -> SummaryView:
     by_item: dict[str, list[ItemResult]] = {}
     for result in results:
@@ -463,6 +469,7 @@ def build_summary_view(
         with_pending=sum(1 for r in results if any(i.pending for i in r.items)),
         questions=tuple(questions),
         unreadable=tuple(Unreadable(one_line(f, 120), compact(m, UNREADABLE_CHARS, 4).text) for f, m in unreadable),
+        integrity=build_integrity_view(integrity) if integrity is not None else None,
     )
 
 
