@@ -113,7 +113,7 @@ def plant(folder: Path) -> Planted:
     for item_id in INSTANCE_ITEMS:
         value = keys.expected(rubric.item(item_id), 0, source)
         answers(copier)[item_id] = np.asarray(value, dtype=np.float64).tolist()
-    for student, text in zip(ring, paraphrases(RING_TEXT)):
+    for student, text in zip(ring, paraphrases(RING_TEXT), strict=True):
         answers(student).update(RING_ANSWERS)
         answers(student)[TEXT_ITEM] = text
     others = [s for s in ids if s not in {copier, source, *ring}]

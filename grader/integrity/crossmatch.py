@@ -61,7 +61,7 @@ def _probes(answer: np.ndarray, step: float, item: Item) -> list[tuple[object, .
     out = []
     for choice in itertools.product((0, 1), repeat=len(uncertain)):
         cells = list(base)
-        for index, bump in zip(uncertain, choice):
+        for index, bump in zip(uncertain, choice, strict=True):
             cells[index] += bump
         out.append((answer.shape, *cells))
     return out
@@ -77,7 +77,7 @@ def _coincidence(index: dict[tuple[object, ...], list[str]], keys: dict[str, np.
     n = len(keys)
     if n < 2:
         return 0.0
-    equal = 0
+    equal = 0.0
     for members in index.values():
         sample = members[:BUCKET_SAMPLE]
         scale = (len(members) / len(sample)) ** 2

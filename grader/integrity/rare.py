@@ -34,7 +34,7 @@ def answer_classes(data: ClassAnswers) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for item in data.rubric.auto_items:
         column: dict[str, str] = {}
-        for student, result in data.results.items():
+        for student in data.results:
             r = data.item_result(student, item.id)
             if r is None or r.status not in WRONG:
                 continue

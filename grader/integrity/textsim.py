@@ -27,7 +27,7 @@ def shingles(text: str) -> set[str]:
     tokens = words(text)
     if len(tokens) < MIN_WORDS:
         return set()
-    return {f"{a} {b}" for a, b in zip(tokens, tokens[1:])}
+    return {f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)}
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -44,7 +44,7 @@ def near_duplicates(data: ClassAnswers) -> tuple[list[Finding], list[str]]:
             continue
         texts: dict[str, str] = {}
         sets: dict[str, set[str]] = {}
-        for student, result in data.results.items():
+        for student in data.results:
             r = data.item_result(student, item.id)
             if r is None or not r.verdict.read_as:
                 continue
@@ -57,7 +57,7 @@ def near_duplicates(data: ClassAnswers) -> tuple[list[Finding], list[str]]:
         students = list(sets)
         # one set of permutations for the item (MinHash() alone draws them again for each text)
         hashes = MinHash.bulk([[g.encode("utf-8") for g in sets[s]] for s in students], num_perm=NUM_PERM, seed=17, hashfunc=crc32)
-        signatures = dict(zip(students, hashes))
+        signatures = dict(zip(students, hashes, strict=True))
         with lsh.insertion_session() as session:
             for student, m in signatures.items():
                 session.insert(student, m)

@@ -39,7 +39,7 @@ def test_ring_text_found_side_by_side(tmp_path, hw4, hw4_keys):
     versions = plant.paraphrases(plant.RING_TEXT)
     students = [f"40230{i:04d}" for i in range(8)]
     answers = {s: {"q4.c.deformable": OTHER if k == 3 else f"answer {k}: " + " ".join(f"word{k}x{n}" for n in range(30))} for k, s in enumerate(students)}
-    for s, text in zip(students[:3], versions):
+    for s, text in zip(students[:3], versions, strict=True):
         answers[s]["q4.c.deformable"] = text
     write_batch(tmp_path, answers)
     report = analyse(grade_folder(tmp_path, hw4, hw4_keys), rubric=hw4, folder=tmp_path)
