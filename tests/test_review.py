@@ -140,7 +140,7 @@ def test_headers_and_the_access_log(store: ReviewStore) -> None:
     client = client_for(store, "Sara", logs)
     r = client.get("/item/q1.explain?q=shared")
     assert r.headers["content-security-policy"] == CSP and "'unsafe-inline'" not in CSP and "script-src 'self'" in CSP
-    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "same-origin"
     add_entry(client, "q1.explain", "1", "secret-comment")
     text = "\n".join(logs)
     assert "GET /item/q1.explain 200" in text and "POST /item/q1.explain/entries 303" in text

@@ -108,7 +108,7 @@ class Guard(BaseHTTPMiddleware):
         response = await self._dispatch(request, call_next)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"  # no-referrer would make the browser send Origin: null
         response.headers["X-Frame-Options"] = "DENY"
         response.headers.setdefault("Cache-Control", "no-store")
         # method, path, status and time: never the query (search terms, the token) nor a body
