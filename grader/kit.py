@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import os
+import re
 import shutil
 from fractions import Fraction
 from pathlib import Path
@@ -81,6 +82,7 @@ def kit_rubric(rubric: Rubric, *, reference_module: str) -> tuple[dict[str, Any]
     keys = KeyBook(rubric)
     data = yaml.safe_load(Path(rubric.path).read_text(encoding="utf-8"))
     data["kit"] = True
+    data.pop("notes", None)  # the key documentation's remarks (official errors) stay with the TAs
     data["reference"] = reference_module
     notes: list[str] = []
     for raw in data["items"]:
@@ -113,7 +115,18 @@ def _instances_module(rubric: Rubric) -> str:
     anchor = f"from {rubric.reference} import REFERENCES"
     if anchor not in source:
         raise RubricError(f"{rubric.path}: the instance module must import REFERENCES with '{anchor}'")
-    return source.replace(anchor, f'from reference import Registry\n\nREFERENCES = Registry("{registry.homework}")')
+    source = source.replace(anchor, f'from reference import Registry\n\nREFERENCES = Registry("{registry.homework}")')
+    carried = {"reference", *(f"reference.{p.stem}" for p in KIT_REFERENCE_FILES)}
+    for match in re.finditer(r"^\s*(?:from|import)\s+(reference\.[\w.]+)", source, re.MULTILINE):
+        if match[1] not in carried:
+            raise RubricError(
+                f"{rubric.path}: the instance module imports {match[1]}, which a student kit does not carry (it carries "
+                f"{', '.join(sorted(carried))}); use reference.instances.HashStream (docs/instances.md)"
+            )
+    return source
+
+
+KIT_REFERENCE_FILES = (Path("__init__.py"), Path("instances.py"))  # of reference/: homework-neutral, no keys
 
 
 _PYPROJECT = """[build-system]
@@ -182,7 +195,8 @@ def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False) -> list[str
     shutil.copytree(package_root, out_dir / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     reference_init = Path(inspect.getfile(type(rubric.registry()))).parent / "__init__.py"
     (out_dir / "reference").mkdir(parents=True)
-    shutil.copy(reference_init, out_dir / "reference" / "__init__.py")
+    for name in KIT_REFERENCE_FILES:
+        shutil.copy(reference_init.parent / name, out_dir / "reference" / name)
     (out_dir / "kit_reference").mkdir()
     (out_dir / "kit_reference" / "__init__.py").write_text('"""Instance generators for student kits (no keys)."""\n', encoding="utf-8")
     (out_dir / "kit_reference" / f"{rubric.homework}.py").write_text(_instances_module(rubric), encoding="utf-8")

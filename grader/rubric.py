@@ -133,6 +133,7 @@ class Rubric(_Strict):
     questions: list[Question]
     items: list[Item]
     kit: bool = False  # a student kit: keys removed, visible formulas kept only as fingerprints
+    notes: str = ""  # homework-specific remarks for the key documentation (where keys come from, official errors)
     path: str = ""
 
     @field_validator("items")

@@ -78,3 +78,65 @@ def validate_rubric(rubric: Rubric, *, student_ids: tuple[str, ...] = SAMPLE_IDS
 def _short(raw: Any, limit: int = 80) -> str:
     text = str(raw)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def validate_term(rubric: Rubric, *, student_ids: tuple[str, ...] = SAMPLE_IDS) -> list[Check]:
+    """What grading and the students' kit need beyond the key: the homework's deadlines in the
+    course file, and a student kit that builds, imports its instance generators in a fresh
+    interpreter and makes the same instances as the grader."""
+    return _course_check(rubric) + _kit_check(rubric, student_ids)
+
+
+def _course_check(rubric: Rubric) -> list[Check]:
+    from grader.course import course_path, load_course
+    from grader.errors import GraderError
+
+    path = course_path(rubric)
+    if path is None:
+        return [Check("the rubric names a course file (`course:`)", True)]  # no policy: allowed, said at grading
+    name = f"{path} lists {rubric.homework} {rubric.part} deadlines"
+    try:
+        course = load_course(path)
+    except GraderError as exc:
+        return [Check(name, False, str(exc))]
+    ok = rubric.part in course.homeworks.get(rubric.homework, {})
+    detail = "" if ok else f"add homeworks.{rubric.homework}.{rubric.part} with final_deadline (and bonus_deadline): grading would stop without it"
+    return [Check(name, ok, detail)]
+
+
+def _kit_check(rubric: Rubric, student_ids: tuple[str, ...]) -> list[Check]:
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from grader.errors import GraderError
+    from grader.kit import build_kit
+
+    name = "the student kit builds and makes the grader's instances in a fresh interpreter"
+    expected = {n: [g(sid) for sid in student_ids] for n, g in sorted(rubric.registry().instances.items())}
+    with tempfile.TemporaryDirectory(prefix="hwgrader-kit-") as tmp:
+        kit = Path(tmp) / "kit"
+        try:
+            build_kit(rubric, kit)
+        except GraderError as exc:
+            return [Check(name, False, f"grade kit fails: {exc}")]
+        rubric_file = kit / "kit_reference" / "rubrics" / Path(rubric.path).name
+        code = (
+            "import json, sys\n"
+            f"sys.path.insert(0, {str(kit)!r})\n"
+            "from grader.rubric import load_rubric\n"
+            f"r = load_rubric({str(rubric_file)!r}).registry()\n"
+            f"print(json.dumps({{n: [g(s) for s in {list(student_ids)!r}] for n, g in sorted(r.instances.items())}}))\n"
+        )
+        try:  # -I: no PYTHONPATH, no current folder: only what the kit carries, and the installed libraries
+            done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return [Check(name, False, f"could not run the kit: {exc}")]
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return [Check(name, False, f"the kit cannot load its rubric and instance generators: {last}")]
+    got = json.loads(done.stdout)
+    ok = got == json.loads(json.dumps(expected))
+    return [Check(name, ok, "" if ok else "the kit's instances differ from the grader's (does the instance module depend on more than reference.instances?)")]

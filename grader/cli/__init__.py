@@ -29,9 +29,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from grader.cli import export_cmds, grade_cmds, integrity_cmds, key_cmds, manual_cmds, review_cmds, sheet_cmds
+    from grader.cli import export_cmds, grade_cmds, integrity_cmds, key_cmds, manual_cmds, new_cmds, review_cmds, sheet_cmds
 
-    for module in (grade_cmds, key_cmds, manual_cmds, export_cmds, sheet_cmds, review_cmds, integrity_cmds):
+    for module in (grade_cmds, key_cmds, manual_cmds, export_cmds, sheet_cmds, review_cmds, integrity_cmds, new_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -19,7 +19,7 @@ def validate_cmd(rubrics: tuple[Path, ...], verbose: bool) -> None:
 
     from grader.errors import RubricError
     from grader.rubric import load_rubric
-    from grader.validate import validate_rubric
+    from grader.validate import validate_rubric, validate_term
 
     paths = list(rubrics) or all_rubric_paths()
     if not paths:
@@ -27,7 +27,8 @@ def validate_cmd(rubrics: tuple[Path, ...], verbose: bool) -> None:
     out = console()
     failed = 0
     for path in paths:
-        checks = validate_rubric(load_rubric(path))
+        rubric_obj = load_rubric(path)
+        checks = validate_rubric(rubric_obj) + validate_term(rubric_obj)
         bad = [c for c in checks if not c.ok]
         failed += len(bad)
         for check in checks if verbose else bad:
