@@ -393,6 +393,7 @@ def scaffold(
 ) -> Scaffold:
     """Write the new homework's files (see the module docstring); RubricError if any exists."""
     from grader.course import jalali, load_course, parse_moment
+    from grader.output import atomic_write
 
     if not HOMEWORK_ID.match(homework):
         raise RubricError(f"homework id {homework!r}: expected a lower-case letter, then letters, digits or '_' (like hw5)")
@@ -447,12 +448,12 @@ def scaffold(
     try:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            atomic_write(path, text)
             written.append(path)
-        course_file.write_text(new_course, encoding="utf-8")
+        atomic_write(course_file, new_course)
         load_course(course_file)  # the edit must leave a valid course file
     except BaseException:
-        course_file.write_text(course_text, encoding="utf-8")
+        atomic_write(course_file, course_text)
         for path in written:
             path.unlink(missing_ok=True)
         raise
