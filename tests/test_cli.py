@@ -14,6 +14,7 @@ from grader.cli import main
 from tests.conftest import HW4_RUBRIC, SUBMISSIONS
 
 PERFECT, TYPICAL, BROKEN = "401234567", "401234568", "401234569"
+SHEET = "401234570"  # the filled PDF answer sheet (tests/sheet/make_sample.py)
 
 
 @pytest.fixture(scope="module")
@@ -85,13 +86,13 @@ def test_format_errors_are_invalid_with_position(graded, item_id, fragment):
 def test_outputs_and_their_shape(graded):
     _, folder, out = graded
     rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
-    assert [r["student_id"] for r in rows] == [PERFECT, TYPICAL, BROKEN]
+    assert [r["student_id"] for r in rows] == [PERFECT, TYPICAL, BROKEN, SHEET]
     assert rows[0]["q1.c.unet_conv2_params"] == "2" and rows[0]["q2.derivation"] == "pending"
     errors = json.loads((out / "errors.json").read_text(encoding="utf-8"))
     assert errors["unreadable"] == []
     broken = _result(out, BROKEN)
     assert broken["late_days"] == 2  # the manifest puts it 1 d 10 h after the deadline
-    for result in (_result(out, sid) for sid in (PERFECT, TYPICAL, BROKEN)):
+    for result in (_result(out, sid) for sid in (PERFECT, TYPICAL, BROKEN, SHEET)):
         assert result["schema"] == "hwgrader.result/1"
         assert set(result["items"]) == set(yaml.safe_load(HW4_RUBRIC.read_text(encoding="utf-8"))["items"][i]["id"] for i in range(50))
         for item in result["items"].values():
