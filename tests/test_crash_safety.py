@@ -327,5 +327,5 @@ def test_reports_started_early_appear_only_when_the_run_completes(tmp_path, hw4)
 
     outcome = run_grading(ROOT / "submissions", rubric=hw4, out_dir=out, jobs=2)
     names = sorted(p.name for p in reports.iterdir())
-    assert names == [".report-index.json", "401234567.pdf", "401234568.pdf", "401234569.pdf", "summary.pdf"], names
-    assert outcome.report_note.startswith("3 reports rendered, 0 unchanged")
+    assert names == [".report-index.json", "401234567.pdf", "401234568.pdf", "401234569.pdf", "401234570.pdf", "summary.pdf"], names
+    assert outcome.report_note.startswith("4 reports rendered, 0 unchanged")
