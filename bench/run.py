@@ -39,6 +39,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import gen  # noqa: E402  (bench/gen.py)
+from integrity import bench_integrity  # noqa: E402  (bench/integrity.py)
+from integrity import table_rows as integrity_rows  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 VENV_BIN = Path(sys.executable).parent
@@ -549,6 +551,7 @@ def print_table(data: dict[str, Any]) -> None:
     m = data.get("memory")
     if m:
         rows.append(("peak Python heap, checking", f"{m['peak_mb']:.1f} MB for {m['submissions']} submissions (tracemalloc)", ""))
+    rows += integrity_rows(data)
     mc = data.get("machine")
     if mc:
         rows.insert(0, ("machine: 2 busy processes vs 1", f"{mc['parallel_speedup_2']:.2f}x the throughput of one (ideal 2.00)", ""))
@@ -570,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller run: N = 200 end to end, fewer repeats")
     parser.add_argument("--n", type=int, default=None, help="submissions end to end (default 1000; --quick 200)")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: checking,formulas,render,e2e,regrade,startup,memory")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: checking,formulas,render,e2e,regrade,integrity,startup,memory")
     parser.add_argument("--save-baseline", action="store_true", help="also write bench/baseline-<date>.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (printed)")
     args = parser.parse_args(argv)
@@ -618,6 +621,9 @@ def main(argv: list[str] | None = None) -> int:
                 run_cli([str(folder), "--out", str(out_dir)])
             log("re-grade after one manual score")
             data["regrade"] = bench_regrade(folder, out_dir, repeats=2 if quick else 3)
+        if "integrity" not in skip:
+            log("integrity analysis: timing, false positives on independent students, planted cases")
+            data["integrity"] = bench_integrity(folder, tmp, repeats=2 if quick else 3)
         if "startup" not in skip:
             log("start-up: grade --help, grade check")
             data["startup"] = bench_startup(ROOT / "submissions" / "HW4_T_401234567.yaml", repeats=3 if quick else 5)
