@@ -29,10 +29,22 @@ class KeyBook:
     _instances: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _per_student: dict[tuple[str, int, str], Any] = field(default_factory=dict)
     _student: str | None = None
+    _secret: bytes | None = None
 
     def __post_init__(self) -> None:
         if self.registry is None:
             self.registry = self.rubric.registry()
+
+    @property
+    def secret(self) -> bytes:
+        """The grading secret that seeds the points where formulas are compared: the SHA-256 of
+        the full rubric file and every reference source file (`reference_fingerprint`). A
+        student kit contains neither (its rubric has no keys, its reference only the instance
+        generator), so no student can compute the points; the same files give the same points,
+        so grading is deterministic. Anyone who can read the reference code can read the key."""
+        if self._secret is None:
+            self._secret = hashlib.sha256(b"hwgrader grading secret\x00" + reference_fingerprint(self.rubric).encode()).digest()
+        return self._secret
 
     def needs_instance(self, rule: AnswerRule) -> str | None:
         if rule.ref is None:
@@ -86,7 +98,7 @@ class KeyBook:
             ref = self.registry.functions[rule.ref]
             if ref.formula:
                 params = tuple(inspect.signature(ref.func).parameters)
-                value = Formula(ref.func, tuple(item.variables), params, dict(rule.args))
+                value = Formula(ref.func, tuple(item.variables), params, dict(rule.args), secret=self.secret)
             else:
                 kwargs = dict(rule.args)
                 if instance is not None:

@@ -78,13 +78,15 @@ class Formula:
     """An expected formula: a trusted reference function of the item's variables.
 
     Called with exact numbers to test a student's formula at sample points, and with SymPy
-    symbols to print the key. ``fixed`` holds rubric ``args`` that are not variables.
+    symbols to print the key. ``fixed`` holds rubric ``args`` that are not variables. ``secret``
+    seeds the points where equality is decided (`KeyBook.secret`; grader/kinds/equivalence.py).
     """
 
     func: Callable[..., Any]
     variables: tuple[str, ...]
     parameters: tuple[str, ...]
     fixed: dict[str, Any] = field(default_factory=dict)
+    secret: bytes = field(default=b"", repr=False, compare=False)
 
     def __call__(self, values: dict[str, Any]) -> Any:
         kwargs = {name: values[name] for name in self.parameters if name in values}

@@ -1,13 +1,14 @@
 """A formula in the item's declared variables, compared with the key by value.
 
-Equivalence: both the student's tree and the key `Formula` are evaluated at 6 points (distinct
-integers 7..10,000 for the variables, drawn by an RNG seeded from the item id, so every run and
-every machine uses the same points; cached per item). Exact rational arithmetic, so equal means
-equal; when floats are involved (√, π, exp) values agree within 1e-9 relative. Points where either
-side is undefined (division by zero, √ of a negative) or too large are skipped and spare points,
-then small ones (2..40), are used. Only when fewer than 6 points could decide does SymPy run,
-on our own tree converted node by node, `simplify(student - key) == 0` under a time bound; if
-that cannot finish the answer is marked wrong and the feedback says why.
+Equivalence (grader/kinds/equivalence.py): "equal" is decided only at *secret* points, integers
+in 1..2^32 drawn from the rubric's grading secret, which no student kit contains; with exact
+rational arithmetic, as many agreements as the Schwartz–Zippel bound needs for a different
+formula to pass with probability ≤ 10^-10 (2 for HW4's keys). The item's *public* points
+(distinct integers 7..10,000 drawn from the item id; the kit's fingerprint uses them) serve
+only to prove a formula wrong with a readable example. When floats are involved (√, π, exp)
+values agree within 1e-9 relative, outside the bound. When too few secret points could decide,
+SymPy runs, on our own tree converted node by node, `simplify(student - key) == 0` under a
+time bound; if that cannot finish the answer is marked wrong and the feedback says why.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError, TimeLimitExceeded
 from grader.kinds.base import Formula
+from grader.kinds.equivalence import SPARE, difference_degree, key_degree, points_needed, secret_point_values, tree_degree
 from grader.kinds.number import number_text
 from grader.mathparse import DEFAULT_LIMITS, Const, DivisionByZero, DomainError, Node, Num, Pow, Product, Var, evaluate, parse_expression, to_text
 from grader.mathparse.evaluate import Evaluator
@@ -59,14 +61,23 @@ TOO_BIG = _Marker("too big")  # beyond our size limits
 
 
 class ExpressionAnswer:
-    """A parsed formula and its canonical text; caches its values at the item's points."""
+    """A parsed formula and its canonical text; caches its values at the item's points (public
+    points by index, secret ones by -1 - index) and its degree bounds."""
 
-    __slots__ = ("node", "text", "values")
+    __slots__ = ("node", "text", "values", "_degree")
 
     def __init__(self, node: Node) -> None:
         self.node = node
         self.text = to_text(node)
         self.values: dict[int, Any] = {}
+        self._degree: Any = _UNSET
+
+    @property
+    def degree(self) -> Any:
+        """(numerator, denominator) degree bounds as a rational function, or None."""
+        if self._degree is _UNSET:
+            self._degree = tree_degree(self.node)
+        return self._degree
 
     def __repr__(self) -> str:
         return f"ExpressionAnswer({self.text!r})"
@@ -82,9 +93,12 @@ class Points:
     variables: tuple[str, ...]
     ints: tuple[dict[str, int], ...]
     fractions: tuple[dict[str, Fraction], ...]
+    secret: bool = False  # drawn from the grading secret (grader/kinds/equivalence.py)
 
 
 _POINTS: dict[tuple[str, tuple[str, ...]], Points] = {}
+_SECRET_POINTS: dict[tuple[bytes, str, tuple[str, ...], bool], Points] = {}
+_UNSET = object()
 _KEYS: dict[tuple[int, int], tuple[Any, Points, dict[int, Any]]] = {}
 _TEXTS: dict[int, tuple[Any, str]] = {}
 
@@ -106,6 +120,24 @@ def points_for(item: Item) -> Points:
         if len(_POINTS) > 4096:
             _POINTS.clear()
         _POINTS[key] = points
+    return points
+
+
+def secret_points_for(item: Any, expected: Any) -> Points:
+    """The item's secret points under the grading secret the key carries (`Formula.secret`, set by
+    `KeyBook`; a constant key or a Formula built outside a KeyBook has the empty secret)."""
+    secret = expected.secret if isinstance(expected, Formula) else b""
+    variables = tuple(item.variables)
+    degree = key_degree(expected)
+    rational = degree is not None and (not isinstance(degree, tuple) or all(d is not None for d in degree))
+    key = (secret, item.id, variables, rational)
+    points = _SECRET_POINTS.get(key)
+    if points is None:
+        envs = secret_point_values(secret, item.id, variables, rational=rational)
+        points = Points(variables, tuple(envs), tuple({k: Fraction(v) for k, v in env.items()} for env in envs), secret=True)
+        if len(_SECRET_POINTS) > 4096:
+            _SECRET_POINTS.clear()
+        _SECRET_POINTS[key] = points
     return points
 
 
@@ -165,15 +197,16 @@ def _call_key(formula: Any, values: dict[str, Fraction], item: Item) -> Any:
 
 def student_value(answer: ExpressionAnswer, points: Points, index: int) -> Any:
     values = answer.values
-    if index in values:
-        return values[index]
+    slot = -1 - index if points.secret else index
+    if slot in values:
+        return values[slot]
     try:
         value: Any = Evaluator(points.ints[index], DEFAULT_LIMITS).run(answer.node)
     except (DivisionByZero, DomainError):
         value = UNDEFINED
     except LimitExceeded:
         value = TOO_BIG
-    values[index] = value
+    values[slot] = value
     return value
 
 
@@ -195,10 +228,11 @@ class Outcome:
 
 
 def check_points(answer: ExpressionAnswer, key_at: Any, points: Points) -> Outcome:
-    """Compare at the points until N_POINTS agree or one differs."""
+    """Compare at the public points until N_POINTS agree or one differs (only "differs" is
+    trusted: these points are in the kit)."""
     checked = 0
     for index in range(len(points.ints)):
-        k = key_at(index)
+        k = key_at(points, index)
         if k is UNDEFINED or k is TOO_BIG:
             continue
         s = student_value(answer, points, index)
@@ -208,6 +242,34 @@ def check_points(answer: ExpressionAnswer, key_at: Any, points: Points) -> Outco
             return Outcome("differs", index, s, k)
         checked += 1
         if checked >= N_POINTS:
+            return Outcome("equal")
+    return Outcome("undecided")
+
+
+def check_secret_points(answer: ExpressionAnswer, key_at: Any, points: Points, key_degree: Any) -> Outcome:
+    """Compare at the secret points: "equal" after as many exact agreements as the bound needs
+    (grader/kinds/equivalence.py), "differs" at the first difference, else "undecided"."""
+    degree = difference_degree(answer.degree, key_degree)
+    rational = answer.degree is not None and key_degree is not None
+    needed = points_needed(degree)
+    if needed is None:
+        needed = 0  # no number of points meets the bound: only a difference can decide here
+    agreed = 0
+    for index in range(min(len(points.ints), needed + SPARE) if needed and rational else len(points.ints)):
+        k = key_at(points, index)
+        if k is UNDEFINED or k is TOO_BIG:
+            continue
+        s = student_value(answer, points, index)
+        if s is UNDEFINED or s is TOO_BIG:
+            continue
+        if rational and (type(s) is float or type(k) is float):
+            if not same(s, k):
+                return Outcome("differs", index, s, k)
+            continue  # a float agreement proves nothing exact: not counted
+        if not same(s, k):
+            return Outcome("differs", index, s, k)
+        agreed += 1
+        if needed and agreed >= needed:
             return Outcome("equal")
     return Outcome("undecided")
 
@@ -291,14 +353,21 @@ def symbolic_check(answer: ExpressionAnswer, key_expr: Any) -> tuple[bool | None
         return None, f"the symbolic check failed ({type(exc).__name__})", True
 
 
-def decide(answer: ExpressionAnswer, key_at: Any, key_symbolic: Any, points: Points, item: Item, label: str = "") -> tuple[bool, str, bool]:
-    """(correct?, feedback, cacheable?) for one formula against one key component."""
-    outcome = check_points(answer, key_at, points)
+def decide(
+    answer: ExpressionAnswer, key_at: Any, key_symbolic: Any, points: Points, item: Item, label: str = "", *, secret: Points, key_degree: Any
+) -> tuple[bool, str, bool]:
+    """(correct?, feedback, cacheable?) for one formula against one key component: equal only at
+    the secret points; a difference found at the public points (which the kit has) makes a
+    readable hint."""
+    outcome = check_secret_points(answer, key_at, secret, key_degree)
     prefix = f"{label}: " if label else ""
     if outcome.status == "equal":
         return True, "", True
+    public = check_points(answer, key_at, points)
+    if public.status == "differs":
+        return False, f"{prefix}differs from the key, e.g. {difference_hint(public, points, item)}", True
     if outcome.status == "differs":
-        return False, f"{prefix}differs from the key, e.g. {difference_hint(outcome, points, item)}", True
+        return False, f"{prefix}differs from the key, e.g. {difference_hint(outcome, secret, item)}", True
     try:
         key_expr = key_symbolic()
     except Exception as exc:  # noqa: BLE001 - a key that cannot be printed symbolically
@@ -443,12 +512,13 @@ def show(value: Any, item: Item) -> str:
 
 
 def compare(parsed: ExpressionAnswer, expected: Any, item: Item) -> Verdict:
-    points = points_for(item)
     ok, feedback, cacheable = decide(
         parsed,
-        lambda index: key_value(expected, points, index, item),
+        lambda points, index: key_value(expected, points, index, item),
         lambda: symbolic_key(expected),
-        points,
+        points_for(item),
         item,
+        secret=secret_points_for(item, expected),
+        key_degree=key_degree(expected),
     )
     return Verdict.correct(parsed.text, feedback, cacheable=cacheable) if ok else Verdict.wrong(parsed.text, feedback, cacheable=cacheable)

@@ -14,7 +14,20 @@ from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
 from grader.kinds.base import Formula
-from grader.kinds.expression import UNDEFINED, ExpressionAnswer, answer_of, check_variables, decide, formula_text, key_value, normalize, parse_one, points_for
+from grader.kinds.equivalence import key_degree
+from grader.kinds.expression import (
+    UNDEFINED,
+    ExpressionAnswer,
+    answer_of,
+    check_variables,
+    decide,
+    formula_text,
+    key_value,
+    normalize,
+    parse_one,
+    points_for,
+    secret_points_for,
+)
 from grader.mathparse import DEFAULT_LIMITS, parse_list
 from grader.model import Verdict
 
@@ -107,10 +120,12 @@ def compare(parsed: ExpressionList, expected: Any, item: Item) -> Verdict:
     problems = []
     notes = []
     cacheable = True
+    secret = secret_points_for(item, expected)
+    degrees = key_degree(expected)
     for position, answer in enumerate(parsed.items):
 
-        def key_at(index: int, position: int = position) -> Any:
-            value = key_value(expected, points, index, item) if not isinstance(expected, tuple) else expected
+        def key_at(at: Any, index: int, position: int = position) -> Any:
+            value = key_value(expected, at, index, item) if not isinstance(expected, tuple) else expected
             return value if value is UNDEFINED or not isinstance(value, tuple) else value[position]
 
         def key_symbolic(position: int = position) -> Any:
@@ -120,7 +135,16 @@ def compare(parsed: ExpressionList, expected: Any, item: Item) -> Verdict:
                 return symbolic_key(expected[position])
             return expected.symbolic()[position]
 
-        ok, feedback, decided = decide(answer, key_at, key_symbolic, points, item, label=f"the {_ordinal(position + 1)} expression")
+        ok, feedback, decided = decide(
+            answer,
+            key_at,
+            key_symbolic,
+            points,
+            item,
+            label=f"the {_ordinal(position + 1)} expression",
+            secret=secret,
+            key_degree=degrees[position] if isinstance(degrees, tuple) and position < len(degrees) else None,
+        )
         cacheable = cacheable and decided
         if not ok:
             problems.append(feedback)

@@ -119,6 +119,7 @@ def test_overflowing_points_fall_back_to_small_ones():
 
 def test_symbolic_fallback(monkeypatch):
     monkeypatch.setattr(expression, "N_POINTS", 10**6)  # numbers can never decide
+    monkeypatch.setattr(expression, "points_needed", lambda degree: None)  # nor can the secret points
     verdict = expression.compare(expression.parse("(W+H)^2 - H^2 - 2WH + W^2H^2IJ - W^2", ITEM), FC, ITEM)
     assert verdict.status is Status.CORRECT and "checked symbolically" in verdict.feedback
     verdict = expression.compare(expression.parse("W^2H^2IJ + 1", ITEM), FC, ITEM)
@@ -132,6 +133,7 @@ def test_symbolic_fallback_time_out_is_wrong_with_a_reason(monkeypatch):
     import sympy  # noqa: F401 - loaded before the tiny time bound
 
     monkeypatch.setattr(expression, "N_POINTS", 10**6)
+    monkeypatch.setattr(expression, "points_needed", lambda degree: None)  # nor can the secret points
     monkeypatch.setattr(expression, "DEFAULT_LIMITS", Limits(time_limit=0.001))
     verdict = expression.compare(expression.parse("((W+H)^2 - W^2 - H^2)/(2H) W H^2 I J", ITEM), FC, ITEM)
     assert verdict.status is Status.WRONG
@@ -142,6 +144,7 @@ def test_symbolic_fallback_time_out_is_wrong_with_a_reason(monkeypatch):
 
 def test_symbolic_fallback_off_the_main_thread(monkeypatch):
     monkeypatch.setattr(expression, "N_POINTS", 10**6)
+    monkeypatch.setattr(expression, "points_needed", lambda degree: None)  # nor can the secret points
     box = []
     thread = threading.Thread(target=lambda: box.append(expression.compare(expression.parse("W^2H^2IJ", ITEM), FC, ITEM)))
     thread.start()
