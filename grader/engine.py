@@ -26,6 +26,7 @@ from grader.submission import Submission, display_name, find_answer_files, load_
 from grader.timeout import limit_message, time_limit
 
 ITEM_SECONDS = 2.0
+READ_OK = "read correctly; correctness is not shown for this item"
 SMALL_BATCH = 24
 
 
@@ -100,10 +101,12 @@ def _read_and_compare_key(kind: Any, item: Item, raw: Any, answer: _Answer, keys
     if item.manual:
         return Verdict.pending(read_as)
     if keys is None:
+        # judged on what is public only (a declared shape or length): wrong as the grader would say
         problems: list[str] = getattr(kind, "format_problems", lambda parsed, item: [])(parsed, item)
         if problems:
-            return Verdict.invalid("; ".join(problems), read_as=read_as)
-        return Verdict(Status.PENDING, 0.0, read_as, "read correctly; correctness is not shown for this item")
+            return Verdict(Status.WRONG, 0.0, read_as, "; ".join(problems))
+        notes = getattr(kind, "format_notes", lambda parsed, item: [])(parsed, item)
+        return Verdict(Status.PENDING, 0.0, read_as, "\n".join(notes) or READ_OK)
     first = kind.compare(parsed, keys.expected(item, 0, student_id), item)
     if first.status is Status.CORRECT:
         return Verdict(Status.CORRECT, 1.0, read_as, first.feedback, cacheable=first.cacheable)

@@ -3,8 +3,9 @@
 `grade kit --out DIR` writes an installable folder with the grader, the homework's instance
 generator (so templates carry each student's numbers), a rubric with every key, accepted
 alternative, known mistake and note removed, and the course file. Formula items that the rubric
-makes visible (`self_check: correctness`) keep only a *digest*: a SHA-256 over the key's exact
-values at the item's fixed sample points. A student's formula is evaluated at the same points and
+makes visible (`self_check: correctness`) keep only *digests*: a SHA-256 over the key's exact
+values at the item's fixed public sample points, and one for each full-credit alternative
+(`accept_digests`; no alternative's text is shipped). A student's formula is evaluated at the same points and
 hashed, so the check can say "correct" without the kit containing the formula. Values that are
 not exact rationals cannot be fingerprinted; such answers are reported as unverifiable offline.
 """
@@ -95,9 +96,13 @@ def kit_rubric(rubric: Rubric, *, reference_module: str) -> tuple[dict[str, Any]
         if item.kind in _FORMULA_KINDS:
             try:
                 raw["key_digest"] = key_digest(item, keys.expected(item, 0))
+                # every full-credit alternative too, so the kit says correct exactly where grade does
+                full = [index for index, rule in enumerate(item.rules()) if index > 0 and rule.credit >= 1]
+                if full:
+                    raw["accept_digests"] = [key_digest(item, keys.expected(item, index)) for index in full]
                 continue
             except NotExact:
-                pass
+                raw.pop("key_digest", None)
         raw["self_check"] = SelfCheck.FORMAT.value
         notes.append(f"{item.id}: correctness cannot be checked without its key; the kit checks its format only")
     return data, notes
@@ -224,7 +229,8 @@ def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False) -> list[str
 
 
 def digest_verdict(item: Any, raw: Any) -> bool | None:
-    """In a kit: does the answer match the key's fingerprint? None when it cannot be told."""
+    """In a kit: does the answer match the fingerprint of the key or of a full-credit alternative?
+    None when it cannot be told."""
     from grader.errors import AnswerError
     from grader.kinds import get_kind
 
@@ -232,6 +238,6 @@ def digest_verdict(item: Any, raw: Any) -> bool | None:
         return None
     try:
         parsed = get_kind(item.kind).parse(raw, item)
-        return bool(answer_digest(item, parsed) == item.key_digest)
+        return answer_digest(item, parsed) in (item.key_digest, *item.accept_digests)
     except (AnswerError, NotExact):
         return None

@@ -88,6 +88,7 @@ class Item(_Strict):
     notes: str = ""
     manual_rubric: list[ManualEntry] = Field(default_factory=list)  # text items: entries for `grade review`
     key_digest: str | None = None  # student kits only: a fingerprint of the key (grader/kit.py)
+    accept_digests: list[str] = Field(default_factory=list)  # kits: fingerprints of full-credit alternatives
 
     @property
     def question(self) -> str:
@@ -267,7 +268,7 @@ def check_rubric(rubric: Rubric) -> list[str]:
         elif item.key is None:
             problems.append(f"{where}.key: expected a key for a {item.kind} item, got none")
         problems.extend(f"{where}.{p}" for p in check_manual_rubric(item))
-        if item.key_digest is not None and not rubric.kit:
+        if (item.key_digest is not None or item.accept_digests) and not rubric.kit:
             problems.append(f"{where}.key_digest: only student kits carry key digests")
         problems.extend(f"{where}.{p}" for p in get_kind(item.kind).check_spec(item))
         for field_name, rules in (("key", [item.key] if item.key else []), ("accept", item.accept), ("mistakes", item.mistakes)):

