@@ -105,7 +105,7 @@ def _read_and_compare_key(kind: Any, item: Item, raw: Any, answer: _Answer, keys
         problems: list[str] = getattr(kind, "format_problems", lambda parsed, item: [])(parsed, item)
         if problems:
             return Verdict(Status.WRONG, 0.0, read_as, "; ".join(problems))
-        notes = getattr(kind, "format_notes", lambda parsed, item: [])(parsed, item)
+        notes: list[str] = getattr(kind, "format_notes", lambda parsed, item: [])(parsed, item)
         return Verdict(Status.PENDING, 0.0, read_as, "\n".join(notes) or READ_OK)
     first = kind.compare(parsed, keys.expected(item, 0, student_id), item)
     if first.status is Status.CORRECT:

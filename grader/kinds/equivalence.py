@@ -36,7 +36,7 @@ import random
 from fractions import Fraction
 from typing import Any
 
-from grader.mathparse.nodes import Call, Const, Neg, Node, Num, Pow, Product, Sum, Var
+from grader.mathparse.nodes import Const, Neg, Node, Num, Pow, Product, Sum, Var
 
 LOW, HIGH = 1, 2**32  # S, the set each variable's secret value is drawn from
 FAILURE_BOUND = 1e-10  # per comparison of one formula with one rule

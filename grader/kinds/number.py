@@ -173,7 +173,7 @@ def percent_slip(parsed: NumberAnswer, item: Item) -> str | None:
 
 def format_notes(parsed: NumberAnswer, item: Item) -> list[str]:
     """What the self-check notes without the key: the percent slip, in the grader's words."""
-    slip = percent_slip(parsed, item) if abs(parsed.value) <= 1 else None
+    slip = percent_slip(parsed, item) if abs(float(parsed.value)) <= 1 else None
     return [slip] if slip else []
 
 
