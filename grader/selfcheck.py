@@ -48,8 +48,9 @@ def correctness_shown(item: Item, rubric: Rubric) -> bool:
     return not rubric.kit or item.key_digest is not None
 
 
-def check_answers(answers: dict[str, Any], *, rubric: Rubric, student_id: str) -> list[CheckLine]:
-    """Every item of `rubric` as `grade check` reports it."""
+def check_answers(answers: dict[str, Any], *, rubric: Rubric, student_id: str, damaged: dict[str, str] | None = None) -> list[CheckLine]:
+    """Every item of `rubric` as `grade check` reports it; `damaged` items (not valid YAML, see
+    `load_submission(recover=True)`) are invalid with what to do."""
     from grader.engine import grade_answers
     from grader.keys import KeyBook
 
@@ -61,10 +62,58 @@ def check_answers(answers: dict[str, Any], *, rubric: Rubric, student_id: str) -
         student_id=student_id,
         reveal=lambda item: item.self_check is SelfCheck.CORRECTNESS,
     )
+    damaged = damaged or {}
     return [
-        _line(item, result, answers.get(item.id), rubric, judged=visible and item.self_check is SelfCheck.CORRECTNESS)
+        CheckLine(item, Status.INVALID, Status.INVALID.value, None, (f"not valid YAML: {damaged[item.id]}",))
+        if item.id in damaged
+        else _line(item, result, answers.get(item.id), rubric, judged=visible and item.self_check is SelfCheck.CORRECTNESS)
         for item, result in zip(rubric.items, results, strict=True)
     ]
+
+
+def file_warnings(submission: Any, rubric: Rubric) -> list[str]:
+    """What the self-check adds to the reader's warnings: a file the grader would refuse as a
+    whole, and an `instances:` block that is not this student's (a template made for another id)."""
+    warnings = []
+    damaged: dict[str, str] = submission.extra.get("damaged") or {}
+    if damaged:
+        items = set(rubric.item_ids)
+        outside = [f"not valid YAML: {message}" for key, message in damaged.items() if key not in items]
+        warnings.extend(outside)
+        warnings.append(
+            f"as written the grader cannot read this file at all: fix the {len(damaged)} line(s) that are not valid YAML "
+            "(marked below) before you submit; the other answers were checked without them"
+        )
+    written = submission.extra.get("instances")
+    if written is not None:
+        from grader.keys import KeyBook
+
+        try:
+            own = KeyBook(rubric).instances_for(submission.student_id)
+        except Exception:  # noqa: BLE001 - the instance generator is the course's: no warning without it
+            own = None
+        if own is not None and _plain(written) != _plain(own):
+            warnings.append(
+                f"the instances block in this file is not the one of student {submission.student_id}: it was made for another id. "
+                f"Your numbers are different: run `grade template --student {submission.student_id}` and solve Q2/Q3 on its instances"
+            )
+    return warnings
+
+
+def _plain(value: Any) -> Any:
+    """Instance data as JSON would hold it (tuples and lists alike, ints and floats by value)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return _plain(value.tolist())
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def _line(item: Item, result: ItemResult, raw: Any, rubric: Rubric, *, judged: bool) -> CheckLine:

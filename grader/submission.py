@@ -169,7 +169,7 @@ def _check_yaml_events(text: str, name: str) -> None:
                 raise SubmissionError(f"{name}: too many YAML values (limit {MAX_YAML_EVENTS})")
             if isinstance(event, yaml.AliasEvent):
                 line = event.start_mark.line + 1 if event.start_mark else "?"
-                raise SubmissionError(f"{name}: line {line}: YAML aliases (*{event.anchor}) are not allowed in answer files")
+                raise SubmissionError(f"{name}: line {line}: YAML aliases (*{event.anchor}) are not allowed in answer files; an answer that starts with * goes in quotes")
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -177,7 +177,7 @@ def _check_yaml_events(text: str, name: str) -> None:
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError as exc:
-        raise SubmissionError(f"{name}: not valid YAML: {_yaml_message(exc)}") from None
+        raise SubmissionError(f"{name}: not valid YAML: {_yaml_message(exc, text)}") from None
 
 
 _UNUSUAL = object()  # the document needs the full loader
@@ -213,27 +213,27 @@ def _plain_scalar(loader: Any, event: yaml.ScalarEvent) -> Any:
     return result
 
 
-def _load_plain_yaml(text: str, name: str) -> Any:
+def _load_plain_yaml(text: str, name: str, duplicates: list[str] | None = None) -> Any:
     """One pass over the parser's events: the checks of `_check_yaml_events`, and the data.
 
     Handles documents made of untagged, unanchored mappings, lists and scalars (every answer
     file we have seen), with exactly `yaml.load`'s values; returns `_UNUSUAL` at the first
     anything else (a tag, an anchor, a merge key, a complex key, a second document), and the
     caller starts over with the full loader. An error this pass raises is the one the event
-    check would raise at the same event.
+    check would raise at the same event. A key given twice in one mapping is noted in `duplicates`.
     """
     loader = _Loader(text)
     try:
         depth = 0
         count = -1
         document: Any = None
-        # open containers: [container, pending mapping key or _MISSING_PLAIN]
+        # open containers: [container, pending mapping key or _MISSING_PLAIN, the key's line]
         stack: list[list[Any]] = []
         while True:
             try:
                 event = loader.get_event()
             except yaml.YAMLError as exc:
-                raise SubmissionError(f"{name}: not valid YAML: {_yaml_message(exc)}") from None
+                raise SubmissionError(f"{name}: not valid YAML: {_yaml_message(exc, text)}") from None
             count += 1
             if count > MAX_YAML_EVENTS:
                 raise SubmissionError(f"{name}: too many YAML values (limit {MAX_YAML_EVENTS})")
@@ -252,14 +252,14 @@ def _load_plain_yaml(text: str, name: str) -> Any:
                     return _UNUSUAL
                 if stack and type(stack[-1][0]) is dict and stack[-1][1] is _MISSING_PLAIN:
                     return _UNUSUAL  # a list or mapping as a mapping key
-                stack.append([{} if kind is yaml.MappingStartEvent else [], _MISSING_PLAIN])
+                stack.append([{} if kind is yaml.MappingStartEvent else [], _MISSING_PLAIN, 0])
                 continue
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 depth -= 1
                 value = stack.pop()[0]
             elif kind is yaml.AliasEvent:
                 line = event.start_mark.line + 1 if event.start_mark else "?"
-                raise SubmissionError(f"{name}: line {line}: YAML aliases (*{event.anchor}) are not allowed in answer files")
+                raise SubmissionError(f"{name}: line {line}: YAML aliases (*{event.anchor}) are not allowed in answer files; an answer that starts with * goes in quotes")
             elif kind is yaml.DocumentStartEvent:
                 if count > 1:
                     return _UNUSUAL  # a second document: the full loader says so
@@ -278,29 +278,35 @@ def _load_plain_yaml(text: str, name: str) -> Any:
                 container.append(value)
             elif frame[1] is _MISSING_PLAIN:
                 frame[1] = value
+                frame[2] = event.start_mark.line + 1 if event.start_mark else 0
             else:
+                if duplicates is not None and frame[1] in container:
+                    duplicates.append(f"{str(frame[1])[:80]} is given more than once (again at line {frame[2]}); the last one is used: delete the others")
                 container[frame[1]] = value
                 frame[1] = _MISSING_PLAIN
     finally:
         loader.dispose()
 
 
-def _yaml_message(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    return f"{where}{problem}"
+def _yaml_message(exc: yaml.YAMLError, text: str) -> str:
+    """The item the error is in and what to do (grader/yaml_errors.py)."""
+    from grader.yaml_errors import explain
+
+    return explain(exc, text)
 
 
 def _json_int(text: str) -> int | str:
     return int(text) if len(text) <= MAX_INT_CHARS else text
 
 
-def parse_document(text: str, name: str) -> Any:
-    """The document as plain data, checked for depth and size, with no lone surrogates left."""
+def parse_document(text: str, name: str, duplicates: list[str] | None = None) -> Any:
+    """The document as plain data, checked for depth and size, with no lone surrogates left;
+    keys given twice in a mapping are noted in `duplicates` (the last one is used)."""
     if name.lower().endswith(".json"):
         try:
-            document = json.loads(text, parse_constant=lambda c: _bad_constant(c, name), parse_int=_json_int)
+            document = json.loads(
+                text, parse_constant=lambda c: _bad_constant(c, name), parse_int=_json_int, object_pairs_hook=lambda pairs: _json_object(pairs, duplicates)
+            )
         except json.JSONDecodeError as exc:
             raise SubmissionError(f"{name}: not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except RecursionError:
@@ -309,7 +315,7 @@ def parse_document(text: str, name: str) -> Any:
             raise SubmissionError(f"{name}: not valid JSON: {str(exc)[:200]}") from None
         _check_shape(document, name)
         return _clean(document)
-    document = _load_plain_yaml(text, name)
+    document = _load_plain_yaml(text, name, duplicates)
     if document is not _UNUSUAL:
         # Same events, checks and values as below; no alias or merge key, so the value count and
         # depth are bounded by the event checks already. YAML text yields no lone surrogates
@@ -319,7 +325,7 @@ def parse_document(text: str, name: str) -> Any:
     try:
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
-        raise SubmissionError(f"{name}: not valid YAML: {_yaml_message(exc)}") from None
+        raise SubmissionError(f"{name}: not valid YAML: {_yaml_message(exc, text)}") from None
     except RecursionError:  # pragma: no cover - the event check bounds depth first
         raise SubmissionError(f"{name}: nested deeper than {MAX_DEPTH} levels") from None
     _check_shape(document, name)
@@ -353,12 +359,27 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _json_object(pairs: list[tuple[str, Any]], duplicates: list[str] | None) -> dict[str, Any]:
+    result = dict(pairs)
+    if duplicates is not None and len(result) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                duplicates.append(f"{key[:80]} is given more than once; the last one is used: delete the others")
+            seen.add(key)
+    return result
+
+
 def _bad_constant(constant: str, name: str) -> Any:
     raise SubmissionError(f"{name}: {constant} is not a valid JSON value")
 
 
-def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = None) -> Submission:
-    """Read one answer file; raise `SubmissionError` (naming the file) when it cannot be used."""
+def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = None, recover: bool = False) -> Submission:
+    """Read one answer file; raise `SubmissionError` (naming the file) when it cannot be used.
+
+    `recover` (the self-check): a YAML file with a syntax error in some items is read without
+    them; `extra["damaged"]` maps each such item to what is wrong, and `extra["instances"]`
+    keeps the file's instance block."""
     name = display_name(path.name)
     file_id = student_id_from_name(path, prefix)
     if file_id is None:
@@ -371,6 +392,8 @@ def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = Non
         raise SubmissionError(f"{name}: the file is empty")
     extra: dict[str, Any] = {}
     warnings: list[str] = []
+    duplicates: list[str] = []
+    damaged: dict[str, str] = {}
     if is_pdf:  # the one place a PDF answer sheet joins the YAML path: same document, same checks
         from grader.sheet.read import read_sheet
 
@@ -378,7 +401,17 @@ def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = Non
         document, extra = sheet.document, sheet.extra()
         warnings += sheet.warnings
     else:
-        document = parse_document(decode(data, name), name)
+        text = decode(data, name)
+        try:
+            document = parse_document(text, name, duplicates)
+        except SubmissionError:
+            if not recover or name.lower().endswith(".json"):
+                raise
+            from grader.yaml_errors import recover as read_around  # the self-check reads around a YAML slip
+
+            duplicates.clear()
+            document, damaged = read_around(text, lambda fixed: parse_document(fixed, name, duplicates), SubmissionError)
+        warnings += dict.fromkeys(duplicates)
     if not isinstance(document, dict):
         raise SubmissionError(f"{name}: expected a mapping with student_id and answers, got {_type_name(document)}")
     declared = document.get("student_id")
@@ -405,6 +438,13 @@ def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = Non
         unknown = sorted(set(answers) - set(item_ids))
         if unknown:
             warnings.append(f"unknown item ids ignored: {', '.join(unknown[:10])}" + (" …" if len(unknown) > 10 else ""))
+    from grader.yaml_errors import persian_slash_warnings
+
+    warnings.extend(persian_slash_warnings(answers))
+    if isinstance(document.get("name"), str):
+        extra = {**extra, "name": str(document["name"])[:100]}
+    if recover:
+        extra.update(damaged=damaged, instances=document.get("instances"))
     return Submission(
         student_id=file_id,
         path=path,
@@ -413,7 +453,7 @@ def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = Non
         modified_at=_iso(mtime),
         warnings=tuple(warnings),
         declared_id=declared_id,
-        extra={**extra, "name": str(document["name"])[:100]} if isinstance(document.get("name"), str) else extra,
+        extra=extra,
     )
 
 

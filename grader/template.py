@@ -59,6 +59,7 @@ def render_template(rubric: Rubric, student_id: str) -> str:
     lines = [
         f"# {rubric.title}" + (f" — {rubric.title_fa}" if rubric.title_fa else ""),
         f"# Answer file of student {student_id}. Fill in `answers`; leave an item empty to skip it.",
+        "# Write each answer between the quotes, e.g.  q6.a.bound: '{0.9}^{100}'  (a quote inside is doubled: '').",
         f"# Check it before you submit:  grade check {rubric.file_prefix}{student_id}.yaml",
         "# Accepted forms (numbers, formulas, LaTeX, matrices): docs/answer-forms.md",
         f"student_id: \"{student_id}\"",
@@ -90,5 +91,6 @@ def render_template(rubric: Rubric, student_id: str) -> str:
         if item.title_fa:
             lines.append(f"  #   {item.title_fa}")
         lines.append(f"  #   {item_hint(item)}")
-        lines.append(f"  {item.id}:" + (" |" if item.kind is Kind.TEXT else ""))
+        # every slot quoted: {0.9}^{100}, [[-1. 0.], %89.67 or a ':' inside cannot break the file
+        lines.append(f"  {item.id}:" + (" |" if item.kind is Kind.TEXT else " ''"))
     return "\n".join(lines) + "\n"

@@ -189,7 +189,7 @@ _YAML_CASES = [
 def _full_loader_only(monkeypatch):
     from grader import submission
 
-    monkeypatch.setattr(submission, "_load_plain_yaml", lambda text, name: submission._UNUSUAL)
+    monkeypatch.setattr(submission, "_load_plain_yaml", lambda text, name, duplicates=None: submission._UNUSUAL)
 
 
 def _outcome(text):

@@ -228,15 +228,15 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
 
     from grader.model import Status
     from grader.rubric import load_rubric
-    from grader.selfcheck import check_answers, summary
+    from grader.selfcheck import check_answers, file_warnings, summary
     from grader.submission import load_submission
 
     rubric_obj = load_rubric(find_rubric(rubric, file_names=[file.name]))
-    submission = load_submission(file, prefix=rubric_obj.file_prefix, item_ids=rubric_obj.item_ids)
-    lines = check_answers(submission.answers, rubric=rubric_obj, student_id=submission.student_id)
+    submission = load_submission(file, prefix=rubric_obj.file_prefix, item_ids=rubric_obj.item_ids, recover=True)
+    lines = check_answers(submission.answers, rubric=rubric_obj, student_id=submission.student_id, damaged=submission.extra.get("damaged"))
     out = console()
     out.print(f"[bold]{escape(rubric_obj.title)}[/bold] — self-check of {escape(file.name)} (student {escape(submission.student_id)})", highlight=False)
-    for warning in submission.warnings:
+    for warning in [*submission.warnings, *file_warnings(submission, rubric_obj)]:
         out.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
     for line in lines:
         item = line.item
