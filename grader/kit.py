@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 import os
 import re
 import shutil
@@ -134,42 +135,82 @@ def _instances_module(rubric: Rubric) -> str:
 KIT_REFERENCE_FILES = (Path("__init__.py"), Path("instances.py"))  # of reference/: homework-neutral, no keys
 
 
+# What `grade template` and `grade check` import (a test runs them in a clean venv with only these).
+KIT_REQUIREMENTS = ("click", "rich", "pydantic", "pyyaml", "numpy")
+# pydantic evaluates `X | None` annotations at run time: on Python 3.9 it needs this backport
+KIT_EXTRA_REQUIREMENTS = ('eval_type_backport>=0.2; python_version < "3.10"',)
+# subpackages only TAs use (reports, gradebook migrations, ...): left out of the kit
+_TA_ONLY = ("report", "migrations", "review", "integrity")
+
 _PYPROJECT = """[build-system]
-requires = ["setuptools>=68"]
-build-backend = "setuptools.build_meta"
+# hatchling builds the wheel without writing build/ or *.egg-info into this folder
+requires = ["hatchling>=1.18"]
+build-backend = "hatchling.build"
 
 [project]
-name = "hwgrader-kit-{homework}"
+name = "{dist}"
 version = "{version}"
 description = "Self-check for {title} (no keys inside)"
-requires-python = ">=3.11"
+readme = "README.md"
+requires-python = ">=3.9"
 dependencies = {dependencies}
 
 [project.scripts]
 grade = "grader.cli:run"
 
-[tool.setuptools.packages.find]
-include = ["grader*", "reference", "kit_reference*"]
+[tool.hatch.build.targets.wheel]
+packages = ["grader", "reference", "kit_reference"]
+"""
 
-[tool.setuptools.package-data]
-grader = ["report/templates/*", "report/templates/**/*"]
-kit_reference = ["rubrics/*.yaml"]
+_KIT_MARKER = """\"\"\"Written by `grade kit`: this copy of the grader is a student kit (grader/cli/student.py).\"\"\"
+
+DIST = {dist!r}
+VERSION = {version!r}
+TA_COMMANDS = {commands!r}
 """
 
 _README = """# Self-check kit: {title}
 
-```bash
-python3 -m venv .venv && .venv/bin/pip install .      # once
-.venv/bin/grade template --student YOUR_ID             # {prefix}YOUR_ID.yaml with your numeric instance
-.venv/bin/grade check {prefix}YOUR_ID.yaml             # how each answer was read, before you submit
-```
+This folder checks your answer file the way the grader reads it, on your own computer. It holds
+the grader's own reader and checker, but no answer key. You need Python 3.9 or newer
+(`python3 --version`; on Windows `py --version`).
 
-This kit contains the grader's own reader and checker, but no answer key: `grade check` reads
-every answer back as the grader understands it and points at anything it cannot read. For the
-items marked as checkable it also says whether the answer is correct (it compares a fingerprint of
-your formula with a fingerprint of the key).
+**1. Open a terminal in this folder** (the one with this README) and `cd` into it, e.g.
+`cd Downloads/{folder}`. Every command below runs from here.
 
-How to write answers (every form is read by the grader's own parser, never executed):
+**2. Install, once** (a private environment in `.venv`; nothing else on your computer changes):
+
+| System | Command |
+| --- | --- |
+| Linux, macOS | `python3 -m venv .venv` then `.venv/bin/pip install .` |
+| Windows (PowerShell or cmd) | `py -m venv .venv` then `.venv\\Scripts\\pip install .` |
+
+**3. Your answer file, with your own numbers** (Q2/Q3 depend on your student id):
+
+| System | Command |
+| --- | --- |
+| Linux, macOS | `.venv/bin/grade template --student YOUR_ID` |
+| Windows | `.venv\\Scripts\\grade template --student YOUR_ID` |
+
+It writes `{prefix}YOUR_ID.yaml`: write each answer between the quotes of its line.
+
+**4. Check it before you submit**, as often as you like:
+
+| System | Command |
+| --- | --- |
+| Linux, macOS | `.venv/bin/grade check {prefix}YOUR_ID.yaml` |
+| Windows | `.venv\\Scripts\\grade check {prefix}YOUR_ID.yaml` |
+
+`grade check` reads every answer back as the grader understands it ("read as") and points at
+anything it cannot read, with what to do. For the items marked as checkable it also says whether
+the answer is correct: it compares a fingerprint of your formula with fingerprints of the
+accepted answers, so the kit never contains them. An item it cannot decide offline is "not
+checkable" (the grader decides it); other items are checked for format only. `grade --version`
+names this kit; the grader's other commands (`grade run`, `grade key`, ...) are for TAs and are
+not in it.
+
+How to write every kind of answer: [docs/answer-forms.md](docs/answer-forms.md). In short
+(every form is read by the grader's own parser, never executed):
 
 - numbers: `0.125`, `1/8`, `1.25e-1`, `1.2×10^5`, `sqrt(3/64)`, `0.8^50`, Persian digits `۰٫۱۲۵`,
   thousands separators in groups of three (`51,200`, `51 200`, `۵۱٬۲۰۰`); percentages `42.5%`;
@@ -179,7 +220,25 @@ How to write answers (every form is read by the grader's own parser, never execu
 - matrices and tensors: nested lists `[[1, 0], [0, 1]]`, `[1 0; 0 1]`, LaTeX `bmatrix`, numpy's
   printed `array([[1., 0.], [0., 1.]])`;
 - choices: the option key in any case, or an alias listed in your template.
+
+Time bounds: on Linux and macOS each answer is also checked under a 2-second alarm. Windows has
+no such alarm (no SIGALRM); there the parser's own limits bound the work instead (2,000
+characters and 2,000 nodes per formula, nesting depth 100, exponents up to 1,000, exact numbers
+up to 4,096 bits, matrices up to 100,000 entries), each checked before the work it bounds.
 """
+
+
+def kit_requirements() -> list[str]:
+    """The kit's dependencies: the grader's own pins for what `check` and `template` import."""
+    import importlib.metadata
+    import re
+
+    try:
+        requires = importlib.metadata.requires("hwgrader") or []
+    except importlib.metadata.PackageNotFoundError:
+        requires = []
+    pins = {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower(): r for r in requires if "extra ==" not in r}
+    return [pins.get(name, name) for name in KIT_REQUIREMENTS] + list(KIT_EXTRA_REQUIREMENTS)
 
 
 def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False) -> list[str]:
@@ -197,7 +256,7 @@ def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False) -> list[str
     package_root = Path(grader.__file__).parent
     reference_module = f"kit_reference.{rubric.homework}"
     data, notes = kit_rubric(rubric, reference_module=reference_module)
-    shutil.copytree(package_root, out_dir / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(package_root, out_dir / "grader", ignore=_kit_ignore(package_root))
     reference_init = Path(inspect.getfile(type(rubric.registry()))).parent / "__init__.py"
     (out_dir / "reference").mkdir(parents=True)
     for name in KIT_REFERENCE_FILES:
@@ -212,20 +271,83 @@ def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False) -> list[str
     if rubric.course:
         shutil.copy(rubric.source_dir / rubric.course, rubrics / rubric.course)
     try:
-        requires = importlib.metadata.requires("hwgrader") or []
+        version = importlib.metadata.version("hwgrader")
     except importlib.metadata.PackageNotFoundError:
-        requires = []
-    runtime = [r for r in requires if "extra ==" not in r and not r.lower().startswith(("torch", "weasyprint", "matplotlib", "pypdf"))]
-    version = importlib.metadata.version("hwgrader") if requires else "0"
+        version = "0"
+    dist = f"hwgrader-kit-{rubric.homework}"
+    from grader.cli import cli
+
+    commands = tuple(sorted(cli.commands))
+    (out_dir / "grader" / "_kit.py").write_text(_KIT_MARKER.format(dist=dist, version=version, commands=commands), encoding="utf-8")
     (out_dir / "pyproject.toml").write_text(
-        _PYPROJECT.format(homework=rubric.homework, version=version, title=rubric.title, dependencies=repr(runtime).replace("'", '"')),
+        _PYPROJECT.format(dist=dist, version=version, title=rubric.title, dependencies=json.dumps(kit_requirements())),
         encoding="utf-8",
     )
-    (out_dir / "README.md").write_text(_README.format(title=rubric.title, prefix=rubric.file_prefix), encoding="utf-8")
+    (out_dir / "README.md").write_text(_README.format(title=rubric.title, prefix=rubric.file_prefix, folder=final.name), encoding="utf-8")
+    forms = Path(__file__).resolve().parents[1] / "docs" / "answer-forms.md"
+    if forms.is_file():  # the repo's doc uses real keys as examples: those lines stay out
+        (out_dir / "docs").mkdir()
+        (out_dir / "docs" / "answer-forms.md").write_text(without_keys(forms.read_text(encoding="utf-8"), key_texts(rubric)), encoding="utf-8")
     if final.exists():
         shutil.rmtree(final)
     os.replace(out_dir, final)
     return notes
+
+
+def key_texts(rubric: Rubric) -> set[str]:
+    """Every shared key, alternative and known mistake as the grader prints it, where the text is
+    specific (formulas, numbers of 4+ digits), and integers with thousands separators too."""
+    import re
+
+    from grader.keys import KeyBook
+    from grader.kinds import get_kind
+
+    keys = KeyBook(rubric)
+    texts: set[str] = set()
+    for item in rubric.auto_items:
+        if item.kind is Kind.CHOICE:
+            continue  # option keys are public: the template lists them
+        kind = get_kind(item.kind)
+        for index, rule in enumerate(item.rules()):
+            if rule.range is not None or rule.value is not None or keys.needs_instance(rule) is not None:
+                continue
+            text = kind.show(keys.expected(item, index), item)
+            digits = re.sub(r"\D", "", text)
+            if item.kind in _FORMULA_KINDS or len(digits.lstrip("0")) >= 4:
+                texts.add(text)
+            if item.kind is Kind.INTEGER and len(digits) >= 4:
+                texts.add(f"{int(text):,}")
+    return texts
+
+
+def without_keys(markdown: str, texts: set[str]) -> str:
+    """`markdown` without what shows a key: a table row that does goes; a paragraph that does goes
+    whole (no half sentences)."""
+    blocks: list[list[str]] = [[]]
+    for line in markdown.splitlines(keepends=True):
+        if not line.strip() or line.startswith("|") or (blocks[-1] and blocks[-1][-1].startswith("|")):
+            blocks.append([])
+        blocks[-1].append(line)
+    kept = []
+    for block in blocks:
+        if any(t in line for line in block for t in texts):
+            if block[0].startswith("|"):
+                continue  # one table row
+            block = [line for line in block if not line.strip()]  # keep the blank separator only
+        kept.extend(block)
+    return "".join(kept)
+
+
+def _kit_ignore(package_root: Path) -> Any:
+    """copytree's filter: no caches, no TA-only subpackages, no marker of a previous kit."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        dropped = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+        if Path(folder).resolve() == package_root.resolve():
+            dropped |= {n for n in names if n in _TA_ONLY or n == "_kit.py"}
+        return dropped
+
+    return ignore
 
 
 def digest_verdict(item: Any, raw: Any) -> bool | None:

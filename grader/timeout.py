@@ -4,7 +4,10 @@
 only a main thread of a POSIX process can use (the CLI and its pool workers are). Elsewhere a
 bound cannot interrupt: an optional bound runs the block unbounded (the engine's per-item bound;
 every parser limit still applies), a `required=True` one raises `TimeBoundUnavailable` before
-running it (the caller skips the slow step, e.g. the SymPy fallback).
+running it (the caller skips the slow step, e.g. the SymPy fallback). Windows has no SIGALRM at
+all (the student kit runs there): the size, depth, node, exponent and bit limits of
+grader/mathparse/limits.py, each checked before the work it bounds, are what bound the work
+(tests/test_kit_install.py runs `grade check` with the signal functions removed).
 
 One nesting rule: a bound inside another (the SymPy fallback inside an item's bound) takes at
 most 3/4 of what is left of the enclosing one, so it always runs out first and the enclosing

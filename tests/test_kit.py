@@ -120,3 +120,16 @@ def test_the_kit_checks_and_templates_on_its_own(kit, tmp_path):
     from reference.hw4 import REFERENCES
 
     assert template["instances"]["q3"] == REFERENCES.instances["q3"]("401234567")
+
+
+def test_the_kit_has_its_docs_its_python_and_no_ta_parts(kit):
+    out = kit[0]
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "`cd` into it" in readme and "Windows" in readme and ".venv\\Scripts\\grade check" in readme and ".venv/bin/grade check" in readme
+    forms = (out / "docs" / "answer-forms.md").read_text(encoding="utf-8")
+    assert "## Formulas (expression items)" in forms and "## The answer file itself (YAML)" in forms
+    project = (out / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'requires-python = ">=3.9"' in project and "hatchling" in project
+    for heavy in ("sympy", "Jinja2", "jdatetime", "tzdata", "torch", "weasyprint"):
+        assert heavy not in project
+    assert not (out / "grader" / "report").exists() and (out / "grader" / "_kit.py").exists()

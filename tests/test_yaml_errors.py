@@ -138,7 +138,7 @@ def test_the_template_quotes_every_answer_slot(hw4):
     text = render_template(hw4, "401234567")
     slots = [line for line in text.split("\nanswers:\n", 1)[1].splitlines() if line.startswith("  q") and ":" in line]
     assert len(slots) == len(hw4.items)
-    for item, line in zip(hw4.items, slots):
+    for item, line in zip(hw4.items, slots, strict=True):
         assert line == f"  {item.id}: " + ("|" if item.manual else "''")
     filled = text.replace("  q6.a.bound: ''", "  q6.a.bound: '{0.9}^{100}'").replace("  q3.a.dL_dP3: ''", "  q3.a.dL_dP3: '[[-1.  0.]'")
     filled = filled.replace("  q4.b.reduction_percent: ''", "  q4.b.reduction_percent: '%89.67'")

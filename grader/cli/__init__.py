@@ -11,10 +11,11 @@ import sys
 import click
 
 from grader.cli.common import DefaultGroup
+from grader.cli.student import kit_info, register_kit, show_version
 
 
 @click.group(cls=DefaultGroup, default_command="run", context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="hwgrader")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=show_version, help="Show the version and exit.")
 def cli() -> None:
     """Grade homework answer files against a rubric whose keys are computed by reference code.
 
@@ -29,6 +30,10 @@ def cli() -> None:
 
 
 def _register() -> None:
+    kit = kit_info()
+    if kit is not None:  # a student kit: template and check only (grader/cli/student.py)
+        register_kit(cli, kit)
+        return
     from grader.cli import export_cmds, grade_cmds, integrity_cmds, key_cmds, manual_cmds, new_cmds, review_cmds, sheet_cmds
 
     for module in (grade_cmds, key_cmds, manual_cmds, export_cmds, sheet_cmds, review_cmds, integrity_cmds, new_cmds):

@@ -115,7 +115,7 @@ def points_for(item: Item) -> Points:
             if len(variables) > high - low + 1:
                 continue
             for _ in range(count):
-                envs.append(dict(zip(variables, rng.sample(range(low, high + 1), len(variables)), strict=True)))
+                envs.append(dict(zip(variables, rng.sample(range(low, high + 1), len(variables)))))  # noqa: B905 - the student kit runs on Python 3.9 (no strict=)
         points = Points(variables, tuple(envs), tuple({k: Fraction(v) for k, v in env.items()} for env in envs))
         if len(_POINTS) > 4096:
             _POINTS.clear()
@@ -409,7 +409,7 @@ def check_constants(node: Node, text: str) -> None:
         if not any(flags):
             return False
         divisors = {id(f) for divide, f in n.factors if divide} if t is Product else set()  # type: ignore[attr-defined]
-        for kid, has_vars in zip(kids, flags, strict=True):
+        for kid, has_vars in zip(kids, flags):  # noqa: B905 - the student kit runs on Python 3.9 (no strict=)
             if not has_vars and (type(kid) is not Const and (type(kid) is not Num or id(kid) in divisors)):
                 value = evaluate(kid, {}, DEFAULT_LIMITS, text=text)
                 if value == 0 and id(kid) in divisors:

@@ -15,7 +15,7 @@ import math
 import numbers
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
 from grader.kinds.base import Range, close, format_number
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 EXAMPLE = "0.0625 (or 1/16, 6.25e-2, sqrt(1/256))"
 
-Real = Fraction | float
+Real = Union[Fraction, float]  # noqa: UP007 - evaluated at import: the student kit runs on Python 3.9
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from fractions import Fraction
+from typing import Union
 
 from grader.errors import LimitExceeded
 from grader.mathparse.errors import DivisionByZero, DomainError
 from grader.mathparse.limits import DEFAULT_LIMITS, Limits
 from grader.mathparse.nodes import Call, Const, Neg, Node, Num, Pow, Product, Sum, Var
 
-Exact = int | Fraction
-Value = int | Fraction | float
+Exact = Union[int, Fraction]  # noqa: UP007 - evaluated at import: the student kit runs on Python 3.9
+Value = Union[int, Fraction, float]  # noqa: UP007 - evaluated at import: the student kit runs on Python 3.9
 
 
 def evaluate(node: Node, env: Mapping[str, Fraction | int | float] | None = None, limits: Limits = DEFAULT_LIMITS, *, text: str = "") -> Fraction | float:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
-from typing import Any
+from typing import Any, Union
 
 from grader.errors import AnswerError, LimitExceeded
 from grader.mathparse.evaluate import evaluate
@@ -27,7 +27,7 @@ from grader.mathparse.limits import DEFAULT_LIMITS, Limits
 from grader.mathparse.numbers import check_length, check_magnitude
 from grader.mathparse.parser import check_brackets, parse_tokens, resolve_names
 
-Number = Fraction | float
+Number = Union[Fraction, float]  # noqa: UP007 - evaluated at import: the student kit runs on Python 3.9
 Nested = Any  # a Number, or a list of Nested with a common shape
 
 _CALL = re.compile(r"\s*(?:(?:np|numpy|torch)\s*\.\s*)?(?:array|asarray|tensor|matrix|Tensor)\s*\(")

@@ -4,78 +4,98 @@ Equality is structural and ignores where a node came from (`span`, an index rang
 student's original text) and how a number was written (`Num.text`), so two readings of the same
 structure compare equal. `Sum` and `Product` are n-ary: `a - b + c` is one `Sum`, `a·b/c` one
 `Product`, which keeps the canonical text free of redundant parentheses.
+
+Python 3.9 compatible (the student kit runs there): `span` is each class's last field rather than
+a keyword-only field of `Node`, and `slots` is used where the interpreter has it.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 Span = tuple[int, int]
+_SLOTS: dict[str, Any] = {"slots": True} if sys.version_info >= (3, 10) else {}
 
 
-@dataclass(frozen=True, slots=True)
+def _span() -> Any:
+    return field(default=(0, 0), compare=False, repr=False)
+
+
+@dataclass(frozen=True, **_SLOTS)
 class Node:
-    span: Span = field(default=(0, 0), compare=False, repr=False, kw_only=True)
+    @property
+    def span(self) -> Span:  # pragma: no cover - every node class has `span` as its last field
+        raise NotImplementedError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **_SLOTS)
 class Num(Node):
     """A non-negative number literal, exact; `text` is its canonical spelling (ASCII digits)."""
 
     value: Fraction
     text: str = field(default="", compare=False)
+    span: Span = _span()
 
     def __post_init__(self) -> None:
         if not self.text:
             object.__setattr__(self, "text", _fraction_text(self.value))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **_SLOTS)
 class Var(Node):
     name: str
+    span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **_SLOTS)
 class Const(Node):
     """A named constant; only `pi` so far."""
 
     name: str
+    span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **_SLOTS)
 class Neg(Node):
     operand: Node
+    span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **_SLOTS)
 class Sum(Node):
     """terms: (subtract, term) pairs; the first term is never subtracted by the parser."""
 
     terms: tuple[tuple[bool, Node], ...]
+    span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **_SLOTS)
 class Product(Node):
     """factors: (divide, factor) pairs; `a·b/c` is ((False, a), (False, b), (True, c))."""
 
     factors: tuple[tuple[bool, Node], ...]
+    span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **_SLOTS)
 class Pow(Node):
     base: Node
     exponent: Node
+    span: Span = _span()
 
 
 FUNCTIONS = ("sqrt", "exp", "ln", "abs")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **_SLOTS)
 class Call(Node):
     func: str  # one of FUNCTIONS
     arg: Node
+    span: Span = _span()
 
 
 def children(node: Node) -> tuple[Node, ...]:
