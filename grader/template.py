@@ -13,6 +13,8 @@ from grader.rubric import Item, Kind, Rubric
 
 
 def _example(item: Item) -> str:
+    from grader.kinds.choice import listed_options
+
     if item.example:
         return item.example
     variables = ", ".join(item.variables)
@@ -26,7 +28,7 @@ def _example(item: Item) -> str:
         Kind.SHAPE: "dimensions, e.g. 32x32",
         Kind.MATRIX: f"a {shape} matrix as nested lists, e.g. [[1, 0], [0, 1]] for 2×2",
         Kind.TENSOR: f"a {shape} tensor as nested lists (outermost index first)",
-        Kind.CHOICE: "one of: " + ", ".join(item.options),
+        Kind.CHOICE: "one of: " + ", ".join(listed_options(item)),
         Kind.TEXT: "free text; write it under `|` on the following lines, indented",
     }[item.kind]
 

@@ -145,3 +145,4 @@ def test_the_template_quotes_every_answer_slot(hw4):
     data = parse_document(filled, "HW4_T_401234567.yaml")
     assert data["answers"]["q6.a.bound"] == "{0.9}^{100}" and data["answers"]["q4.b.reduction_percent"] == "%89.67"
     assert data["answers"]["q1.a.fc_units"] == ""
+

@@ -31,6 +31,13 @@ def _lookup(item: Item) -> dict[str, str]:
     return table
 
 
+def listed_options(item: Item) -> list[str]:
+    """The option keys in the order every student-facing list shows them (template, sheet,
+    messages): alphabetical, so the rubric's order (the key is usually written first) reveals
+    nothing."""
+    return sorted(item.options)
+
+
 def check_spec(item: Item) -> list[str]:
     problems = []
     if len(item.options) < 2:
@@ -61,7 +68,7 @@ def parse(raw: Any, item: Item) -> str:
     key = _lookup(item).get(_norm(text))
     if key is None:
         raise AnswerError(
-            f"{text.strip()!r} is not an option; expected one of: {', '.join(item.options)}",
+            f"{text.strip()!r} is not an option; expected one of: {', '.join(listed_options(item))}",
             text=text,
             start=0,
             end=len(text),
