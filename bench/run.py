@@ -280,7 +280,9 @@ def bench_formulas(folder: Path, max_pairs: int, cap_s: float) -> dict[str, Any]
     chosen = list(pairs.values())[:max_pairs]
     symbolic_keys = {item.id: keys.expected(item, 0).symbolic() for item in items}
 
-    ours, simplify_t, equals_t = [], [], []
+    from grader.kinds import expression
+
+    ours, simplify_t, equals_t, public_only = [], [], [], []
     agree = disagree = sympy_timeouts = 0
     for item, raw in chosen:
         kind = get_kind(item.kind)
@@ -290,6 +292,12 @@ def bench_formulas(folder: Path, max_pairs: int, cap_s: float) -> dict[str, Any]
         parsed = kind.parse(raw, item)
         ok = kind.compare(parsed, expected, item).status.value == "correct"
         ours.append(time.perf_counter() - t)
+        # the decision before secret points (6 agreements at the kit's public points), same pair,
+        # same process: the ratio is the cost of sound equivalence (grader/kinds/equivalence.py)
+        t = time.perf_counter()
+        public = expression.points_for(item)
+        expression.check_points(kind.parse(raw, item), lambda at, index: expression.key_value(expected, at, index, item), public)
+        public_only.append(time.perf_counter() - t)
         student = to_sympy(parsed.node)
         key = symbolic_keys[item.id]
 
@@ -318,6 +326,7 @@ def bench_formulas(folder: Path, max_pairs: int, cap_s: float) -> dict[str, Any]
 
     result = {
         "pairs": len(chosen),
+        "public_points_only": stats(public_only),  # the unsound check it replaced, for the ratio
         "ours": stats(ours),
         "sympy_simplify": stats(simplify_t),
         "sympy_equals": stats(equals_t),
@@ -328,6 +337,7 @@ def bench_formulas(folder: Path, max_pairs: int, cap_s: float) -> dict[str, Any]
     }
     result["ratio_simplify_vs_ours_median"] = result["sympy_simplify"]["median_ms"] / result["ours"]["median_ms"]
     result["ratio_equals_vs_ours_median"] = result["sympy_equals"]["median_ms"] / result["ours"]["median_ms"]
+    result["ratio_ours_vs_public_only_median"] = result["ours"]["median_ms"] / result["public_points_only"]["median_ms"]
     return result
 
 
@@ -525,6 +535,8 @@ def print_table(data: dict[str, Any]) -> None:
     f = data.get("formulas")
     if f:
         rows.append(("formula equivalence, ours", f"median {f['ours']['median_ms']:.3f} ms, worst {f['ours']['worst_ms']:.1f} ms ({f['pairs']} distinct pairs)", ""))
+        if "public_points_only" in f:
+            rows.append(("  public points only (before)", f"median {f['public_points_only']['median_ms']:.3f} ms", f"secret points cost {f['ratio_ours_vs_public_only_median']:.2f}x (median)"))
         rows.append(("  sympy simplify(a-b)==0", f"median {f['sympy_simplify']['median_ms']:.1f} ms, worst {f['sympy_simplify']['worst_ms']:.0f} ms", f"{f['ratio_simplify_vs_ours_median']:.0f}x slower (median)"))
         rows.append(("  sympy a.equals(b)", f"median {f['sympy_equals']['median_ms']:.1f} ms, worst {f['sympy_equals']['worst_ms']:.0f} ms", f"{f['ratio_equals_vs_ours_median']:.0f}x slower (median)"))
     r = data.get("render")

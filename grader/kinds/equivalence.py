@@ -57,48 +57,55 @@ def _sum(parts: list[Degree]) -> Degree:
     return _cap(max(a + den - b for a, b in parts)), _cap(den)
 
 
+_CONSTANT = (0, 0)
+_NOT_RATIONAL: Any = None
+
+
 def tree_degree(node: Node) -> Degree | None:
     """Degree bounds of a parsed formula as a rational function of its variables, or None when
-    it is not one (√, exp, ln, abs of a variable, a variable or non-integer exponent)."""
+    it is not one (√, exp, ln, abs of a variable, a variable or non-integer exponent). One pass."""
     from grader.mathparse.evaluate import evaluate
-    from grader.mathparse.nodes import free_variables
 
-    def walk(n: Node) -> Degree | None:
+    def walk(n: Node) -> tuple[Degree | None, bool]:  # (degree, contains a variable)
         t = type(n)
         if t is Var:
-            return (1, 0)
+            return (1, 0), True
         if t is Num or t is Const:
-            return (0, 0)
+            return _CONSTANT, False
         if t is Neg:
             return walk(n.operand)  # type: ignore[attr-defined]
-        if t is Sum:
-            parts = [walk(term) for _, term in n.terms]  # type: ignore[attr-defined]
-            return None if any(p is None for p in parts) else _sum(parts)  # type: ignore[arg-type]
-        if t is Product:
+        if t is Sum or t is Product:
+            pairs = n.terms if t is Sum else n.factors  # type: ignore[attr-defined]
+            parts = [(flag, walk(child)) for flag, child in pairs]
+            if not any(has for _, (_, has) in parts):
+                return _CONSTANT, False
+            if any(d is None for _, (d, _) in parts):
+                return _NOT_RATIONAL, True
+            if t is Sum:
+                return _sum([d for _, (d, _) in parts]), True  # type: ignore[misc]
             num = den = 0
-            for divide, factor in n.factors:  # type: ignore[attr-defined]
-                d = walk(factor)
-                if d is None:
-                    return None
-                num, den = (num + d[1], den + d[0]) if divide else (num + d[0], den + d[1])
-            return _cap(num), _cap(den)
-        if not free_variables(n):
-            return (0, 0)  # a constant, whatever its form
+            for divide, (d, _) in parts:
+                num, den = (num + d[1], den + d[0]) if divide else (num + d[0], den + d[1])  # type: ignore[index]
+            return (_cap(num), _cap(den)), True
         if t is Pow:
-            if free_variables(n.exponent):  # type: ignore[attr-defined]
-                return None
-            base = walk(n.base)  # type: ignore[attr-defined]
+            base, base_vars = walk(n.base)  # type: ignore[attr-defined]
+            _, exponent_vars = walk(n.exponent)  # type: ignore[attr-defined]
+            if not base_vars and not exponent_vars:
+                return _CONSTANT, False
+            if exponent_vars or base is None:
+                return _NOT_RATIONAL, True
             try:
                 exponent = evaluate(n.exponent)  # type: ignore[attr-defined]
             except Exception:  # noqa: BLE001 - an exponent the evaluator refuses: no bound
-                return None
-            if base is None or not isinstance(exponent, Fraction) or exponent.denominator != 1:
-                return None
+                return _NOT_RATIONAL, True
+            if not isinstance(exponent, Fraction) or exponent.denominator != 1:
+                return _NOT_RATIONAL, True
             e = int(exponent)
-            return (_cap(e * base[0]), _cap(e * base[1])) if e >= 0 else (_cap(-e * base[1]), _cap(-e * base[0]))
-        return None  # Call of a variable: sqrt, exp, ln, abs
+            return ((_cap(e * base[0]), _cap(e * base[1])) if e >= 0 else (_cap(-e * base[1]), _cap(-e * base[0]))), True
+        _, arg_vars = walk(n.arg)  # type: ignore[attr-defined]  # Call: sqrt, exp, ln, abs
+        return (_NOT_RATIONAL, True) if arg_vars else (_CONSTANT, False)
 
-    return walk(node)
+    return walk(node)[0]
 
 
 class _Probe:
