@@ -296,7 +296,7 @@ def bench_formulas(folder: Path, max_pairs: int, cap_s: float) -> dict[str, Any]
         # same process: the ratio is the cost of sound equivalence (grader/kinds/equivalence.py)
         t = time.perf_counter()
         public = expression.points_for(item)
-        expression.check_points(kind.parse(raw, item), lambda at, index: expression.key_value(expected, at, index, item), public)
+        expression.check_points(kind.parse(raw, item), lambda at, index, key=expected, it=item: expression.key_value(key, at, index, it), public)
         public_only.append(time.perf_counter() - t)
         student = to_sympy(parsed.node)
         key = symbolic_keys[item.id]

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from grader.kinds.choice import listed_options
 from grader.rubric import Item, Kind, Rubric
 from grader.sheet import HOMEWORK_FIELD, INFO_HOMEWORK, INFO_PREFIX, INFO_SHEET_PAGES, INFO_STUDENT, STUDENT_FIELD
 
@@ -138,8 +139,8 @@ def sheet_questions(rubric: Rubric) -> list[SheetQuestion]:
     for q in rubric.questions:
         items = []
         for item in (i for i in rubric.items if i.question == q.id):
-            if item.kind is Kind.CHOICE:
-                field, options = "select", tuple((key, key.replace("_", " ")) for key in item.options)
+            if item.kind is Kind.CHOICE:  # alphabetical (listed_options): the rubric's order shows the key first
+                field, options = "select", tuple((key, key.replace("_", " ")) for key in listed_options(item))
             else:
                 field, options = ("area" if item.kind in _MULTILINE else "line"), ()
             items.append(
