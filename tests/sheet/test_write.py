@@ -23,7 +23,7 @@ def test_every_item_has_one_field_named_by_its_id(blank_sheet, hw4):
     for item in hw4.items:
         field = fields[item.id]
         if item.kind is Kind.CHOICE:
-            assert field["/FT"] == "/Ch" and [o[0] for o in field["/Opt"]] == ["", *item.options], item.id
+            assert field["/FT"] == "/Ch" and [o[0] for o in field["/Opt"]] == ["", *sorted(item.options)], item.id  # listed_options
         else:
             assert field["/FT"] == "/Tx", item.id
             multiline = bool(int(field.get("/Ff", 0)) & (1 << 12))
