@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,8 @@ KIT_REFERENCE_FILES = (Path("__init__.py"), Path("instances.py"))  # of referenc
 KIT_REQUIREMENTS = ("click", "rich", "pydantic", "pyyaml", "numpy")
 # pydantic evaluates `X | None` annotations at run time: on Python 3.9 it needs this backport
 KIT_EXTRA_REQUIREMENTS = ('eval_type_backport>=0.2; python_version < "3.10"',)
+# the grader's commands that the kit answers with a one-line refusal (plus any `grade kit` passes)
+TA_COMMANDS = ("export", "key", "kit", "ledger", "manual", "new", "review", "run", "sheet", "validate")
 # subpackages only TAs use (reports, gradebook migrations, ...): left out of the kit
 _TA_ONLY = ("report", "migrations", "review", "integrity")
 
@@ -241,8 +244,9 @@ def kit_requirements() -> list[str]:
     return [pins.get(name, name) for name in KIT_REQUIREMENTS] + list(KIT_EXTRA_REQUIREMENTS)
 
 
-def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False) -> list[str]:
-    """Write the kit for `rubric` into `out_dir`; returns notes for the TA."""
+def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False, ta_commands: Sequence[str] = ()) -> list[str]:
+    """Write the kit for `rubric` into `out_dir`; returns notes for the TA. `ta_commands`: the
+    CLI's command names (`grade kit` passes them), each a one-line refusal in the kit."""
     import importlib.metadata
 
     import grader
@@ -275,9 +279,7 @@ def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False) -> list[str
     except importlib.metadata.PackageNotFoundError:
         version = "0"
     dist = f"hwgrader-kit-{rubric.homework}"
-    from grader.cli import cli
-
-    commands = tuple(sorted(cli.commands))
+    commands = tuple(sorted(set(ta_commands) | set(TA_COMMANDS)))
     (out_dir / "grader" / "_kit.py").write_text(_KIT_MARKER.format(dist=dist, version=version, commands=commands), encoding="utf-8")
     (out_dir / "pyproject.toml").write_text(
         _PYPROJECT.format(dist=dist, version=version, title=rubric.title, dependencies=json.dumps(kit_requirements())),

@@ -291,7 +291,9 @@ def kit_cmd(rubric: Path | None, out_dir: Path, force: bool) -> None:
     from grader.kit import build_kit
     from grader.rubric import load_rubric
 
-    notes = build_kit(load_rubric(the_rubric(rubric)), out_dir, force=force)
+    root = click.get_current_context().find_root().command
+    names = sorted(root.commands) if isinstance(root, click.Group) else []
+    notes = build_kit(load_rubric(the_rubric(rubric)), out_dir, force=force, ta_commands=names)
     for note in notes:
         click.echo(f"note: {note}")
     click.echo(f"wrote the student kit to {out_dir}; students: pip install it, then grade template / grade check")
