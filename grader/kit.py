@@ -141,7 +141,7 @@ KIT_REQUIREMENTS = ("click", "rich", "pydantic", "pyyaml", "numpy")
 # pydantic evaluates `X | None` annotations at run time: on Python 3.9 it needs this backport
 KIT_EXTRA_REQUIREMENTS = ('eval_type_backport>=0.2; python_version < "3.10"',)
 # the grader's commands that the kit answers with a one-line refusal (plus any `grade kit` passes)
-TA_COMMANDS = ("export", "key", "kit", "ledger", "manual", "new", "review", "run", "sheet", "validate")
+TA_COMMANDS = ("export", "integrity", "key", "kit", "ledger", "manual", "new", "review", "run", "sheet", "validate")
 # subpackages only TAs use (reports, gradebook migrations, ...): left out of the kit
 _TA_ONLY = ("report", "migrations", "review", "integrity")
 
