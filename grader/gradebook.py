@@ -1,9 +1,11 @@
 """The gradebook: an SQLite file holding every grading run, manual scores and the late-day ledger.
 
 * A **run** is one `grade` of a folder: the hashes of the rubric, the reference code, the course
-  file and the manifest, each answer file's hash, every per-item result and adjustment, and the
-  full results JSON of each student. A run is written in one transaction, so a run killed midway
-  leaves no trace; the latest run of a homework part is its current state.
+  file and the manifest, each answer file's hash, every adjustment, and the results JSON of each
+  student, with its per-item results. Each distinct results JSON is stored once, by its SHA-256
+  (`result_docs`, `result_items`), so re-grading unchanged files adds only a row per student. A
+  run is written in one transaction, so a run killed midway leaves no trace; the latest run of a
+  homework part is its current state.
 * **Manual scores** (TA scores of free-text items) are keyed by homework, part, student and item.
   Grading never writes them; `grade manual import` does, and every change is kept in
   `manual_score_history` with the old and new value.
@@ -18,6 +20,7 @@ This module also computes the **diff** between two runs (what a re-grade changed
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -39,6 +42,11 @@ class GradebookError(GraderError):
     """The gradebook file is unusable (not a database, or written by a newer grader)."""
 
     exit_code = 6
+
+
+def _sha256_hex(text: str) -> str:
+    """The key of a stored result JSON (`result_docs`)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def utc_now() -> str:
@@ -244,20 +252,22 @@ class Gradebook:
                 ],
             )
             for r in results:
+                # each distinct result JSON (and its item rows) is stored once; runs point at it
+                text = result_texts[r.student_id] if result_texts and r.student_id in result_texts else result_doc(r).text
+                digest = _sha256_hex(text)
+                known = db.execute("SELECT id FROM result_docs WHERE sha256 = ?", (digest,)).fetchone()
+                if known is not None:
+                    result_id = int(known[0])
+                else:
+                    result_id = int(db.execute("INSERT INTO result_docs (sha256, text) VALUES (?, ?)", (digest, text)).lastrowid)  # type: ignore[arg-type]
+                    db.executemany(
+                        "INSERT INTO result_items VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [(result_id, i.item_id, i.status.value, i.points, i.max_points, i.verdict.read_as, i.verdict.feedback) for i in r.items],
+                    )
                 db.execute(
-                    "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        run_id, r.student_id, r.source, r.file_sha256, r.submitted_at, r.raw_total,
-                        r.adjustment_points, r.total, r.late_days,
-                        result_texts[r.student_id] if result_texts and r.student_id in result_texts else result_doc(r).text,
-                    ),
-                )
-                db.executemany(
-                    "INSERT INTO item_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (run_id, r.student_id, i.item_id, i.status.value, i.points, i.max_points, i.verdict.read_as, i.verdict.feedback)
-                        for i in r.items
-                    ],
+                    """INSERT INTO submissions (run_id, student_id, source, file_sha256, submitted_at, raw_total, adjustments, total,
+                       late_days, result_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (run_id, r.student_id, r.source, r.file_sha256, r.submitted_at, r.raw_total, r.adjustment_points, r.total, r.late_days, result_id),
                 )
                 db.executemany(
                     "INSERT INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -301,8 +311,11 @@ class Gradebook:
 
     def run_result_texts(self, run_id: int) -> dict[str, str]:
         """student id → that student's results JSON as stored (`grader.output.ResultDoc.text`)."""
-        rows = self.conn.execute("SELECT student_id, result_json FROM submissions WHERE run_id = ? ORDER BY student_id", (run_id,))
-        return {r["student_id"]: r["result_json"] for r in rows}
+        rows = self.conn.execute(
+            "SELECT s.student_id, d.text FROM submissions s JOIN result_docs d ON d.id = s.result_id WHERE s.run_id = ? ORDER BY s.student_id",
+            (run_id,),
+        )
+        return {r["student_id"]: r["text"] for r in rows}
 
     def item_answers(self, run_id: int) -> dict[tuple[str, str], tuple[str, str | None, str]]:
         """(student, item) → (status, read_as, feedback) for this run."""
@@ -429,6 +442,7 @@ def migrate(conn: sqlite3.Connection, *, target: int = LATEST) -> int:
     Each migration and its `user_version` bump commit together, so a crash between migrations
     leaves a database at a well-defined older version, and the next open continues from there.
     """
+    conn.create_function("sha256_hex", 1, _sha256_hex, deterministic=True)  # used by migration 5
     current = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if current > LATEST:
         raise GradebookError(f"the gradebook has schema version {current}, but this grader knows only up to {LATEST}; update hwgrader")

@@ -64,7 +64,7 @@ def book(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_a_new_gradebook_is_at_the_latest_version(book: Gradebook) -> None:
     assert book.version == LATEST
     tables = {r[0] for r in book.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"runs", "run_items", "submissions", "item_results", "adjustments", "manual_scores", "late_days", "manual_score_history"} <= tables
+    assert {"runs", "run_items", "submissions", "result_docs", "result_items", "adjustments", "manual_scores", "late_days", "manual_score_history"} <= tables
 
 
 def test_run_round_trip(book: Gradebook) -> None:
@@ -126,8 +126,8 @@ def test_a_failure_mid_run_leaves_no_half_run(book: Gradebook, monkeypatch: pyte
     monkeypatch.setattr(grader.output, "result_json", failing)
     with pytest.raises(KeyboardInterrupt):
         book.record_run(info(), rubric=RUBRIC, results=[result("1"), result("2")], ledger=[LedgerEntry("1", "hw4", "theory", 5)])
-    counts = [book.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("runs", "run_items", "submissions", "item_results")]
-    assert counts == [1, 2, 1, 2]
+    counts = [book.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("runs", "run_items", "submissions", "result_docs", "result_items")]
+    assert counts == [1, 2, 1, 1, 2]
     assert book.ledger()["1"][0].days == 1
 
 
@@ -146,6 +146,66 @@ def test_migrating_a_version_1_gradebook(tmp_path: Path) -> None:
         assert book.ledger()["1"][0].days == 3
     with Gradebook.open(path) as book:  # opening again changes nothing
         assert len(book.score_history("hw4", "theory")) == 1
+
+
+def _count(book: Gradebook, table: str) -> int:
+    return int(book.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+@pytest.mark.parametrize(
+    ("second_run", "new_docs"),
+    [
+        (("1", "2"), 0),  # a re-grade that changes nothing stores no result again
+        (("1", "2", "3"), 1),  # a new student: one more
+        (("1",), 0),  # a student gone: nothing new, and the old run keeps theirs
+    ],
+)
+def test_each_distinct_result_is_stored_once(book: Gradebook, second_run: tuple[str, ...], new_docs: int) -> None:
+    first = book.record_run(info(), rubric=RUBRIC, results=[result("1"), result("2", correct=False)])
+    docs, items = _count(book, "result_docs"), _count(book, "result_items")
+    results = [result(s, correct=s != "2") for s in second_run]
+    second = book.record_run(info(), rubric=RUBRIC, results=results)
+    assert (_count(book, "result_docs"), _count(book, "result_items")) == (docs + new_docs, items + 2 * new_docs)
+    assert book.run_results(second) == {r.student_id: json.loads(json.dumps(result_json(r))) for r in results}
+    assert set(book.run_results(first)) == {"1", "2"}  # every run still reads its own results
+    assert book.item_answers(first)[("2", "q1.a")] == ("wrong", "b", "")
+    assert set(book.item_answers(second)) == {(s, i) for s in second_run for i in ("q1.a", "q1.b")}
+
+
+def test_a_changed_result_is_stored_beside_the_old_one(book: Gradebook) -> None:
+    first = book.record_run(info(), rubric=RUBRIC, results=[result("1")])
+    second = book.record_run(info(), rubric=RUBRIC, results=[result("1", correct=False)])
+    assert _count(book, "result_docs") == 2
+    assert book.item_answers(first)[("1", "q1.a")][0] == "correct"
+    assert book.item_answers(second)[("1", "q1.a")][0] == "wrong"
+
+
+def test_migrating_a_version_3_gradebook_keeps_every_run(tmp_path: Path) -> None:
+    """Version 3 stored each run's JSON and item rows in full: migration 5 keeps one copy."""
+    path = tmp_path / "v3.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, target=3) == 3
+    texts = {1: {"1": '{"student_id": "1", "v": 1}', "2": '{"student_id": "2", "v": 1}'}, 2: {"1": '{"student_id": "1", "v": 1}', "2": '{"student_id": "2", "v": 2}'}}
+    for run_id, by_student in texts.items():
+        conn.execute(
+            "INSERT INTO runs VALUES (?, 'hw4', 'theory', 't0', 't1', 'rubrics/hw4.yaml', ?, ?, NULL, NULL, 'submissions', '0.1.0', 2, 0)",
+            (run_id, "r" * 64, "f" * 64),
+        )
+        for student, text in by_student.items():
+            conn.execute("INSERT INTO submissions VALUES (?, ?, ?, NULL, NULL, 1.0, 0.0, 1.0, 0, ?)", (run_id, student, f"HW4_T_{student}.yaml", text))
+            status = "correct" if '"v": 1' in text else "wrong"
+            conn.execute("INSERT INTO item_results VALUES (?, ?, 'q1.a', ?, 1.0, 2.0, 'a', '')", (run_id, student, status))
+    conn.close()
+    with Gradebook.open(path) as book:
+        assert book.version == LATEST >= 5
+        assert book.run_result_texts(1) == texts[1] and book.run_result_texts(2) == texts[2]
+        assert book.item_answers(1)[("2", "q1.a")] == ("correct", "a", "") and book.item_answers(2)[("2", "q1.a")] == ("wrong", "a", "")
+        assert (_count(book, "result_docs"), _count(book, "result_items")) == (3, 3)  # 4 stored results, 3 distinct
+        columns = {r[1] for r in book.conn.execute("PRAGMA table_info(submissions)")}
+        assert "result_json" not in columns and "result_id" in columns
+        kinds = dict(book.conn.execute("SELECT name, type FROM sqlite_master WHERE name = 'item_results'").fetchall())
+        assert kinds == {"item_results": "view"}  # the per-run rows, read through the one copy
+        assert book.conn.execute("SELECT count(*) FROM item_results").fetchone()[0] == 4
 
 
 def test_a_newer_gradebook_is_refused(tmp_path: Path) -> None:

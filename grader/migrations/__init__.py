@@ -196,6 +196,39 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        5,
+        "each distinct result JSON stored once, by its SHA-256; item results once per distinct result",
+        (
+            # A re-grade of unchanged files stored every student's JSON and item rows again (42 MB
+            # per run of 1,000 students); runs now point at one copy. sha256_hex is registered on
+            # the connection by grader.gradebook.migrate.
+            "CREATE TABLE result_docs (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, text TEXT NOT NULL)",
+            """CREATE TABLE result_items (
+                result_id INTEGER NOT NULL REFERENCES result_docs (id),
+                item_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                points REAL NOT NULL,
+                max_points REAL NOT NULL,
+                read_as TEXT,
+                feedback TEXT NOT NULL,
+                PRIMARY KEY (result_id, item_id)
+            )""",
+            "ALTER TABLE submissions ADD COLUMN result_id INTEGER REFERENCES result_docs (id)",
+            "INSERT OR IGNORE INTO result_docs (sha256, text) SELECT sha256_hex(result_json), result_json FROM submissions ORDER BY run_id, student_id",
+            "UPDATE submissions SET result_id = (SELECT id FROM result_docs WHERE sha256 = sha256_hex(submissions.result_json))",
+            """INSERT OR IGNORE INTO result_items
+               SELECT s.result_id, i.item_id, i.status, i.points, i.max_points, i.read_as, i.feedback
+               FROM item_results i JOIN submissions s ON s.run_id = i.run_id AND s.student_id = i.student_id""",
+            "DROP TABLE item_results",
+            "ALTER TABLE submissions DROP COLUMN result_json",
+            "CREATE INDEX submissions_result ON submissions (result_id)",
+            # readers of the old per-run table (grade review) see the same rows through a view
+            """CREATE VIEW item_results AS
+               SELECT s.run_id, s.student_id, i.item_id, i.status, i.points, i.max_points, i.read_as, i.feedback
+               FROM submissions s JOIN result_items i ON i.result_id = s.result_id""",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version
