@@ -43,6 +43,10 @@ _EXPORTS: dict[str, str] = {
     "Adjustment": "grader.model",
     "AdjustmentKind": "grader.model",
     "FileError": "grader.model",
+    # integrity and key health (evidence for a TA, never a grade)
+    "analyse_integrity": "grader.integrity",
+    "run_integrity": "grader.integrity",
+    "IntegrityReport": "grader.integrity",
     # errors
     "GraderError": "grader.errors",
     "RubricError": "grader.errors",
@@ -63,6 +67,7 @@ __all__ = [  # the same names as _EXPORTS (tests/test_imports.py checks)
     "Course",
     "FileError",
     "GraderError",
+    "IntegrityReport",
     "Item",
     "ItemResult",
     "KeyBook",
@@ -81,12 +86,14 @@ __all__ = [  # the same names as _EXPORTS (tests/test_imports.py checks)
     "SubmissionResult",
     "TimeLimitExceeded",
     "Verdict",
+    "analyse_integrity",
     "grade_batch",
     "grade_file",
     "load_course",
     "load_rubric",
     "load_submission",
     "run_grading",
+    "run_integrity",
     "validate_rubric",
 ]
 
@@ -118,6 +125,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__
         SubmissionError,
         TimeLimitExceeded,
     )
+    from grader.integrity import IntegrityReport, analyse_integrity, run_integrity
     from grader.keys import KeyBook
     from grader.model import Adjustment, AdjustmentKind, FileError, ItemResult, ManualScore, Status, SubmissionResult, Verdict
     from grader.pipeline import RunOutcome, run_grading

@@ -13,12 +13,12 @@ key-health.csv; `run_integrity` does both for a folder, as `grade integrity` doe
 
 from __future__ import annotations
 
-from grader.integrity.analysis import analyse
+from grader.integrity.analysis import analyse, analyse_integrity  # the second is the name in `grader`'s API
 from grader.integrity.csvout import INTEGRITY_CSV, KEY_HEALTH_CSV, write_integrity
 from grader.integrity.findings import Evidence, Finding, FindingKind, IntegrityReport, ItemHealth, UncoveredAnswer
 from grader.integrity.run import run_integrity
 
 __all__ = [
     "INTEGRITY_CSV", "KEY_HEALTH_CSV", "Evidence", "Finding", "FindingKind", "IntegrityReport", "ItemHealth",
-    "UncoveredAnswer", "analyse", "run_integrity", "write_integrity",
+    "UncoveredAnswer", "analyse", "analyse_integrity", "run_integrity", "write_integrity",
 ]

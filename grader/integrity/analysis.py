@@ -26,7 +26,7 @@ ALPHA = 0.05  # expected accidental findings per class of independent students, 
 _ORDER = {FindingKind.INSTANCE_MATCH: 0, FindingKind.SHARED_RARE_WRONG: 1, FindingKind.NEAR_DUPLICATE_TEXT: 2}
 
 
-def analyse(
+def analyse_integrity(
     results: Sequence[SubmissionResult],
     *,
     rubric: Rubric,
@@ -58,6 +58,9 @@ def analyse(
         notes=tuple(notes),
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+analyse = analyse_integrity  # the package's short name for it
 
 
 def _grouped(findings: list[Finding]) -> tuple[Finding, ...]:

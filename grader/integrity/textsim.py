@@ -19,6 +19,9 @@ from grader.integrity.normalise import words
 THRESHOLD = 0.5  # Jaccard similarity of the word-bigram sets
 MIN_WORDS = 20
 NUM_PERM = 64
+# LSH tuned for recall (15 bands of 3): a pair at Jaccard 0.5 / 0.6 / 0.7 becomes a candidate with
+# probability 0.87 / 0.97 / 0.997; the exact Jaccard of each candidate then decides
+LSH_WEIGHTS = (0.2, 0.8)
 MAX_NEIGHBOURS = 8  # a text near this many others is a shared template (e.g. "see the PDF")
 EXCERPT = 400
 
@@ -53,7 +56,7 @@ def near_duplicates(data: ClassAnswers) -> tuple[list[Finding], list[str]]:
                 texts[student], sets[student] = r.verdict.read_as, grams
         if len(sets) < 2:
             continue
-        lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, weights=LSH_WEIGHTS)
         students = list(sets)
         # one set of permutations for the item (MinHash() alone draws them again for each text)
         hashes = MinHash.bulk([[g.encode("utf-8") for g in sets[s]] for s in students], num_perm=NUM_PERM, seed=17, hashfunc=crc32)
