@@ -17,16 +17,15 @@ from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jdatetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from grader.model import PARTS as PARTS  # re-exported: the parts' one home is grader.model
+from grader.model import Part as Part
 from grader.rubric import problems_error, read_yaml_mapping
-
-Part = Literal["theory", "practical"]
-PARTS: tuple[str, ...] = ("theory", "practical")
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _STAMP = re.compile(

@@ -11,6 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
+from typing import Literal
+
+Part = Literal["theory", "practical"]  # a homework's part: the rubric's `part:`, the course's deadlines
+PARTS: tuple[Part, ...] = ("theory", "practical")
 
 
 class Status(str, Enum):

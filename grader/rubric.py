@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from enum import Enum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from grader.errors import RubricError
 from grader.kinds import get_kind
 from grader.kinds.base import Kind as Kind  # re-exported: a rubric item names its kind
+from grader.model import Part
 
 
 class SelfCheck(str, Enum):
@@ -126,7 +127,7 @@ class Rubric(_Strict):
     title: str
     title_fa: str | None = None
     course: str | None = None  # path of the course policy file, relative to the rubric
-    part: Literal["theory", "practical"] = "theory"
+    part: Part = "theory"
     file_prefix: str  # answer files are <file_prefix><student_id>.yaml
     reference: str  # python module that defines REFERENCES
     total: float
