@@ -91,6 +91,13 @@ class Item(_Strict):
     key_digest: str | None = None  # student kits only: a fingerprint of the key (grader/kit.py)
     accept_digests: list[str] = Field(default_factory=list)  # kits: fingerprints of full-credit alternatives
 
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _no_percent_kind(cls, value: Any) -> Any:
+        if value == "percent":  # the README's answer table lists percentages as if they were a kind
+            raise ValueError("there is no kind 'percent': write kind: number with percent: true (and allow_fraction: true to accept 0.897 for 89.7%)")
+        return value
+
     @property
     def question(self) -> str:
         return self.id.split(".", 1)[0]

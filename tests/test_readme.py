@@ -16,7 +16,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 ITEMS = {
     "integer": "q1.c.unet_conv2_params",
     "number": "q6.b.kaiming_std",
-    "percent": "q4.b.reduction_percent",
+    "number, `percent: true`": "q4.b.reduction_percent",
     "expressions": "q5.a.output_size",
     "shape": "q1.c.unet_bottleneck",
     "matrix / tensor": "q5.b.kronecker_A",

@@ -75,6 +75,7 @@ def _del(path: str):
 
 BROKEN = [
     (_set("q1.a.fc_units:kind", "expresion"), ["(q1.a.fc_units).kind", "expresion"]),
+    (_set("q4.b.reduction_percent:kind", "percent"), ["(q4.b.reduction_percent).kind", "there is no kind 'percent': write kind: number with percent: true"]),
     (_set("q1.a.fc_units:points", -1), ["(q1.a.fc_units).points"]),
     (_set("q1.a.fc_units:colour", "red"), ["(q1.a.fc_units).colour", "Extra inputs"]),
     (_set("q1.c.unet_conv2_params:key", {"ref": "q1.no_such_function"}), ["(q1.c.unet_conv2_params).key.ref", "q1.no_such_function"]),
