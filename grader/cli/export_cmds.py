@@ -87,21 +87,39 @@ def load_source(out_dir: Path, db: Path | None, homework: str | None, part: str 
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True, help="csv: for the LMS upload; json: with every adjustment's reason.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json", "canvas", "moodle"]), default="csv", show_default=True,
+    help="csv: for the LMS upload; json: with every adjustment's reason; canvas / moodle: their gradebook imports (the term).",
+)
+@click.option("--term", is_flag=True, help="The whole term: one row per student, every homework's total, late days used and left.")
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None, help="canvas/moodle: CSV of student_id with name, lms_id, login, section, email.")
+@click.option("--assignment-id", "assignment_ids", multiple=True, metavar="HW=ID", help="canvas: the assignment id of a homework column, e.g. hw4=123 (default: the homework id).")
 @OUT_OPTION
 @DB_OPTION
 @HOMEWORK_OPTION
 @PART_OPTION
 @click.option("--run", "run_id", type=int, default=None, help="A gradebook run id (default: the latest run).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write here (atomically) instead of to stdout.")
-def export_cmd(fmt: str, out_dir: Path, db: Path | None, homework: str | None, part: str | None, run_id: int | None, output: Path | None) -> None:
+def export_cmd(
+    fmt: str, term: bool, roster: Path | None, assignment_ids: tuple[str, ...], out_dir: Path, db: Path | None,
+    homework: str | None, part: str | None, run_id: int | None, output: Path | None,
+) -> None:
     """Final grades: student id, total, per-question points, late days, early bonus, late penalty.
 
     From the gradebook's latest run of the homework (or <out>/results/*.json if there is no
-    gradebook). `bonus` is the early-submission bonus; bonus *items* (Q6a) are in their question.
+    gradebook). `bonus` is the early-submission bonus; bonus *items* (the rubric's) are in their
+    question. With --term (or --format canvas/moodle): the term table, one column per homework.
     """
     from grader.output import atomic_write, dumps
 
+    if term or fmt in ("canvas", "moodle"):
+        text, students = _term_export(fmt, out_dir, db, homework, roster, assignment_ids)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            atomic_write(output, text)
+            click.echo(f"wrote {output}: {students} students (the term, {db or out_dir / 'gradebook.sqlite'})", err=True)
+        return
     meta, results, questions = load_source(out_dir, db, homework, part, run_id)
     records = export_records(results, questions)
     if fmt == "csv":
@@ -113,6 +131,31 @@ def export_cmd(fmt: str, out_dir: Path, db: Path | None, homework: str | None, p
     else:
         atomic_write(output, text)
         click.echo(f"wrote {output}: {len(records)} students ({meta['homework']}, {meta['source']})", err=True)
+
+
+def _term_export(fmt: str, out_dir: Path, db: Path | None, homework: str | None, roster: Path | None, assignment_ids: tuple[str, ...]) -> tuple[str, int]:
+    from grader.cli.manual_cmds import open_existing
+    from grader.errors import SubmissionError
+    from grader.term import canvas_csv, moodle_csv, read_lms_roster, term_csv, term_json, term_table
+
+    ids = {}
+    for pair in assignment_ids:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise SubmissionError(f"--assignment-id {pair!r}: expected HOMEWORK=ID, e.g. hw4=123")
+        ids[key.strip()] = value.strip()
+    with open_existing(out_dir, db) as book:
+        table = term_table(book, homeworks=[homework] if homework else ())
+    people = read_lms_roster(roster) if roster is not None else None
+    if fmt == "canvas":
+        text = canvas_csv(table, roster=people, assignment_ids=ids)
+    elif fmt == "moodle":
+        text = moodle_csv(table, roster=people)
+    elif fmt == "json":
+        text = term_json(table)
+    else:
+        text = term_csv(table)
+    return text, len(table.rows)
 
 
 COMMANDS = [export_cmd]

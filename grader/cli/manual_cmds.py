@@ -140,17 +140,14 @@ def ledger_import_cmd(csv_file: Path, out_dir: Path, db: Path | None) -> None:
 @OUT_OPTION
 @DB_OPTION
 def ledger_show_cmd(student_id: str | None, out_dir: Path, db: Path | None) -> None:
-    """List the late days used, per student and homework part."""
+    """The term's late days per student: used on each homework part, in all, and left this term
+    by the course rule (from the term gradebook, out/gradebook.sqlite)."""
+    from grader.term import ledger_lines, term_table
+
     with open_existing(out_dir, db) as book:
-        ledger = book.ledger()
-    for student in sorted(ledger):
-        if student_id and student != student_id:
-            continue
-        entries = [e for e in ledger[student] if e.days]
-        if not entries:
-            continue
-        used = ", ".join(f"{e.homework} {e.part}: {e.days}" + (" (imported)" if e.source == "import" else "") for e in entries)
-        click.echo(f"{student}: {sum(e.days for e in entries)} day(s) — {used}")
+        table = term_table(book)
+    for line in ledger_lines(table, student=student_id):
+        click.echo(line)
 
 
 COMMANDS = [manual_group, ledger_group]
