@@ -317,6 +317,13 @@ class Gradebook:
         )
         return {r["student_id"]: r["text"] for r in rows}
 
+    def item_answer(self, run_id: int, student_id: str, item_id: str) -> tuple[str, str | None, str] | None:
+        """(status, read_as, feedback) of one student's item in this run; None if not in it."""
+        r = self.conn.execute(
+            "SELECT status, read_as, feedback FROM item_results WHERE run_id = ? AND student_id = ? AND item_id = ?", (run_id, student_id, item_id)
+        ).fetchone()
+        return None if r is None else (r["status"], r["read_as"], r["feedback"])
+
     def item_answers(self, run_id: int) -> dict[tuple[str, str], tuple[str, str | None, str]]:
         """(student, item) → (status, read_as, feedback) for this run."""
         rows = self.conn.execute("SELECT student_id, item_id, status, read_as, feedback FROM item_results WHERE run_id = ?", (run_id,))

@@ -371,12 +371,12 @@ def set_score(
     where = f"{student_id} {item_id}"
     if item is None or not item.manual:
         raise ScoreError(f"{where}: {'unknown item' if item is None else 'graded automatically, not by a TA'} in run {run.id} of {homework} {part}")
-    answers = book.item_answers(run.id)
-    if (student_id, item_id) not in answers:
+    answer = book.item_answer(run.id, student_id, item_id)  # one row, not the run's every answer
+    if answer is None:
         raise ScoreError(f"{where}: unknown student {student_id!r} (not in run {run.id} of {homework} {part})")
     if not (isinstance(points, (int, float)) and math.isfinite(points) and 0 <= points <= item.max_points):
         raise ScoreError(f"{where}: score {points!r} is outside 0..{_num(item.max_points)}")
-    shown = answer_sha256 or answer_hash(answers[(student_id, item_id)][1])
+    shown = answer_sha256 or answer_hash(answer[1])
     score = ManualScore(round(float(points), 4), comment, grader, answer_sha256=shown)
     (change,) = book.set_manual_scores(
         homework, part, [(student_id, item_id, score)], source=source, expected={(student_id, item_id): expected_version}, overwrite=overwrite
