@@ -522,9 +522,8 @@ def verdict(value: float, target: tuple[float, str, str]) -> str:
     return "met" if ok else "MISSED"
 
 
-def print_table(data: dict[str, Any]) -> None:
+def _checking_rows(c: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
-    c = data["checking"]
     rows.append(("checking (grade_batch, 1 process)", f"{c['subs_per_s']:.0f} subs/s wall, {c['subs_per_cpu_s']:.0f} subs/s per CPU-s ({c['files']} files, median of {c['repeats']})",
                  f"target >= 200/s per core: {verdict(c['subs_per_cpu_s'], TARGETS['checking_per_core'])}"))
     rows.append(("  first batch in a process", f"{c['first_run']['wall_s']:.2f} s (imports torch/sympy, shared keys)", ""))
@@ -532,6 +531,14 @@ def print_table(data: dict[str, Any]) -> None:
     rows.append(("  per submission: read file / instance keys", f"{p['read_file']:.2f} ms / {p['instance_keys']:.2f} ms (median)", ""))
     for kind, k in c["per_kind"].items():
         rows.append((f"  {kind}", f"median {k['median_us']:.0f} us, p99 {k['p99_us']:.0f} us, worst {k['worst_ms']:.1f} ms ({k['items']} items)", ""))
+    return rows
+
+
+def print_table(data: dict[str, Any]) -> None:
+    rows: list[tuple[str, str, str]] = []
+    c = data.get("checking")
+    if c:
+        rows += _checking_rows(c)
     f = data.get("formulas")
     if f:
         rows.append(("formula equivalence, ours", f"median {f['ours']['median_ms']:.3f} ms, worst {f['ours']['worst_ms']:.1f} ms ({f['pairs']} distinct pairs)", ""))
@@ -564,6 +571,10 @@ def print_table(data: dict[str, Any]) -> None:
     if m:
         rows.append(("peak Python heap, checking", f"{m['peak_mb']:.1f} MB for {m['submissions']} submissions (tracemalloc)", ""))
     rows += integrity_rows(data)
+    if data.get("review"):
+        import review
+
+        rows += review.table_rows(data["review"], verdict)
     mc = data.get("machine")
     if mc:
         rows.insert(0, ("machine: 2 busy processes vs 1", f"{mc['parallel_speedup_2']:.2f}x the throughput of one (ideal 2.00)", ""))
@@ -585,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller run: N = 200 end to end, fewer repeats")
     parser.add_argument("--n", type=int, default=None, help="submissions end to end (default 1000; --quick 200)")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: checking,formulas,render,e2e,regrade,integrity,startup,memory")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: checking,formulas,render,e2e,regrade,integrity,startup,memory,review")
     parser.add_argument("--save-baseline", action="store_true", help="also write bench/baseline-<date>.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (printed)")
     args = parser.parse_args(argv)
@@ -636,6 +647,11 @@ def main(argv: list[str] | None = None) -> int:
         if "integrity" not in skip:
             log("integrity analysis: timing, false positives on independent students, planted cases")
             data["integrity"] = bench_integrity(folder, tmp, repeats=2 if quick else 3)
+        if "review" not in skip:
+            import review  # bench/review.py: grade review, the web workspace
+
+            out_dir = tmp / "e2e-2" if (tmp / "e2e-2" / "gradebook.sqlite").exists() else tmp / "review"
+            data["review"] = review.bench_review(folder, out_dir, grade=grade_exe(), run_cli=run_cli, log=log, repeats=8 if quick else 15)
         if "startup" not in skip:
             log("start-up: grade --help, grade check")
             data["startup"] = bench_startup(ROOT / "submissions" / "HW4_T_401234567.yaml", repeats=3 if quick else 5)
