@@ -79,15 +79,18 @@ def test_grading_by_keyboard_in_chromium(server: str, hw: SimpleNamespace) -> No
             page.goto(server)
             assert "token" not in page.url  # the token moved into a cookie
             page.fill("#name", "Sara")
-            page.click("text=Start grading")
-            page.click('a[href="/item/q1.explain"]')
+            with page.expect_navigation():
+                page.click("text=Start grading")
+            with page.expect_navigation():
+                page.click('a[href="/item/q1.explain"]')
+            page.wait_for_load_state()
             # two entries, made on the page
             for points, comment in (("4", "Names weight sharing and locality"), ("-2", "No example")):
-                if not page.is_visible("#new-points"):
-                    page.click("text=New entry")
+                page.locator("details.new-entry").evaluate("d => { d.open = true; }")
                 page.fill("#new-points", points)
                 page.fill("#new-comment", comment)
-                page.click("#add-entry")
+                with page.expect_navigation():
+                    page.click("#add-entry")
                 page.wait_for_load_state()
             assert page.locator('button[data-key="2"]').count() == 1
             shot(page, "entries")
@@ -116,7 +119,8 @@ def test_grading_by_keyboard_in_chromium(server: str, hw: SimpleNamespace) -> No
             page.goto(server.split("/?")[0] + "/item/q1.explain/groups")
             row = page.locator("table.groups tbody tr").filter(has=page.locator("td:nth-child(2)", has_text=re.compile(r"^0$"))).first
             size = int(row.locator("td.num a").inner_text())
-            row.locator("td.num a").click()
+            with page.expect_navigation():
+                row.locator("td.num a").click()
             page.wait_for_load_state()
             press(page, "1")
             assert page.locator(".entry.on").count() == 1
