@@ -15,10 +15,10 @@ SHOW = 15  # findings listed per kind on the terminal (integrity.csv has them al
 @click.command("integrity")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--rubric", type=click.Path(path_type=Path, dir_okay=False), help="Rubric YAML (default: found from the file names' prefix).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True, help="Output folder of `grade FOLDER`: its grading cache and gradebook are read; integrity.csv and key-health.csv are written into it.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None, help="The homework's output folder, as for `grade FOLDER` (default: the term workspace, out/<homework>/): its grading cache and gradebook are read; integrity.csv and key-health.csv are written into it.")
 @click.option("--key", "show_key", is_flag=True, help="Also list key health: frequent wrong answers no rule matches (with a YAML snippet), check-the-key flags, difficulty and discrimination.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes for files not yet graded (default: all cores).")
-def integrity_cmd(folder: Path, rubric: Path | None, out_dir: Path, show_key: bool, jobs: int | None) -> None:
+def integrity_cmd(folder: Path, rubric: Path | None, out_dir: Path | None, show_key: bool, jobs: int | None) -> None:
     """Look for copied instance answers, shared rare wrong answers and near-duplicate free text
     in FOLDER, and for what the rubric misses. Never changes a grade.
     """
@@ -29,7 +29,10 @@ def integrity_cmd(folder: Path, rubric: Path | None, out_dir: Path, show_key: bo
     if not folder.is_dir():
         raise SubmissionError(f"{folder}: no such folder")
     rubric_obj = load_rubric(find_rubric(rubric, file_names=[p.name for p in folder.iterdir()]))
-    outcome = run_integrity(folder, rubric=rubric_obj, out_dir=out_dir, jobs=jobs or os.cpu_count() or 1)
+    from grader.workspace import place
+
+    where = place(homework=rubric_obj.homework, out=out_dir, db=None)  # where `grade FOLDER` wrote
+    outcome = run_integrity(folder, rubric=rubric_obj, out_dir=where.out_dir, db=where.db, jobs=jobs or os.cpu_count() or 1)
     print_report(outcome.report, show_key=show_key)
     click.echo(f"wrote {', '.join(str(p) for p in outcome.written)} ({outcome.graded} submissions analysed in {outcome.report.seconds:.2f} s)")
 

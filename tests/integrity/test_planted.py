@@ -122,3 +122,10 @@ def test_a_failing_analysis_is_a_note_and_grades_are_written(tmp_path, monkeypat
     outcome = run_grading(tmp_path / "in", rubric=load_rubric(HW4_RUBRIC), out_dir=tmp_path / "out", jobs=1, pdf=False)
     assert (tmp_path / "out" / "grades.csv").is_file() and not (tmp_path / "out" / "integrity.csv").exists()
     assert any("integrity analysis failed (RuntimeError: boom); grades are not affected" in n for n in outcome.notes)
+
+
+def test_grade_integrity_defaults_to_the_term_workspace(run, tmp_path, monkeypatch):
+    folder, out, _, _ = run
+    monkeypatch.chdir(tmp_path)
+    assert main(["integrity", str(folder), "--jobs", "1"]) == 0
+    assert (tmp_path / "out" / "hw4" / "integrity.csv").read_bytes() == (out / "integrity.csv").read_bytes()
