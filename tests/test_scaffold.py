@@ -146,3 +146,16 @@ def test_the_kit_makes_the_same_instances_as_the_grader(course_folder: Path, cap
         ("rubrics/course.yaml lists hw5 theory deadlines", True),
         ("the student kit builds and makes the grader's instances in a fresh interpreter", True),
     ]
+
+
+def test_the_key_documentation_says_only_what_is_true_of_the_homework(course_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "hw5", "--title", "x"]) == 0
+    capsys.readouterr()
+    assert main(["key", "--rubric", "rubrics/hw5.yaml", "--markdown"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "cross-checked by an independent computation in `tests/reference/test_hw5*.py` (1 file)" in text
+    assert "[official key]" not in text and "reproduce the official solution" not in text  # no rule of this homework does
+    assert "Homework-specific remarks for the key documentation" in text  # the rubric's notes
+    (course_folder / "tests" / "reference" / "test_hw5.py").unlink()
+    assert main(["key", "--rubric", "rubrics/hw5.yaml", "--markdown"]) == 0
+    assert "No cross-check test (`tests/reference/test_hw5*.py`) was found." in " ".join(capsys.readouterr().out.split())

@@ -22,6 +22,7 @@ def cli() -> None:
     \b
     grade submissions/                 grade a folder (same as `grade run submissions/`)
     grade check HW4_T_401234567.yaml   a student's self-check: how each answer was read
+    grade new hw5 --title "…"          scaffold the next homework of the term
     grade template --student 401234567 that student's answer skeleton, with their instance
     grade sheet --student 401234567    that student's fillable PDF answer sheet
     grade validate rubrics/hw4.yaml    prove the key: references, blank file, known mistakes

@@ -256,7 +256,7 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 @click.command("template")
-@click.option("--student", "student_id", required=True, help="Student id; the instance data of Q2/Q3 depend on it.")
+@click.option("--student", "student_id", required=True, help="Student id; the numbers of the per-student questions (the rubric's instances) depend on it.")
 @click.option("--rubric", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Rubric (default: the only one found, e.g. rubrics/hw4.yaml).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write here (default: <prefix><id>.yaml in the current folder; '-' for stdout).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")

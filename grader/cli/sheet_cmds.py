@@ -11,7 +11,7 @@ from grader.cli.common import the_rubric
 
 
 @click.command("sheet")
-@click.option("--student", "student_id", default=None, help="Student id: the sheet carries their Q2/Q3 instance.")
+@click.option("--student", "student_id", default=None, help="Student id: the sheet carries their per-student numbers (the rubric's instances).")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None, help="One sheet per id of this roster (one id per line, or a CSV with a student_id column), into --out.")
 @click.option("--rubric", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Rubric (default: the only one found, e.g. rubrics/hw4.yaml).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="With --student: write here (default: <prefix><id>.pdf in the current folder).")
