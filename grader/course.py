@@ -78,6 +78,8 @@ def parse_moment(text: str, tz: ZoneInfo, *, need_time: bool = True) -> datetime
         return naive.replace(tzinfo=timezone.utc)
     sign = 1 if offset[0] == "+" else -1
     digits = offset[1:].replace(":", "")
+    if int(digits[:2]) > 14 or int(digits[2:]) > 59:
+        raise ValueError(f"the UTC offset {offset} in {raw.strip()!r} is not valid (hours 00-14, minutes 00-59)")
     delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
     return naive.replace(tzinfo=timezone(sign * delta))
 

@@ -197,6 +197,7 @@ class BatchResult:
     skipped: tuple[FileError, ...] = ()
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    no_file: tuple[str, ...] = ()  # roster students with no answer file in the folder
 
 
 # --- worker side: one rubric and key book per process ------------------------------------------
@@ -205,6 +206,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(rubric_path: str) -> None:
+    from grader.workers import quiet_worker
+
+    quiet_worker()  # Ctrl-C is the parent's to report
     rubric = load_rubric(rubric_path)
     keys = KeyBook(rubric)
     keys.warm()
@@ -245,7 +249,10 @@ def grade_batch(
     start = time.perf_counter()
     files, skipped = find_answer_files(folder, rubric.file_prefix, others=others)
     outcomes: list[SubmissionResult | FileError] = []
+    no_file: tuple[str, ...] = ()
     if roster is not None:
+        with_file = {student_id_from_name(p, rubric.file_prefix) for p in files}
+        no_file = tuple(sorted({str(r).strip() for r in roster} - with_file - {""}))
         files, outcomes = _filter_roster(files, roster, rubric.file_prefix)
     all_files = files
     done_before = 0
@@ -284,6 +291,7 @@ def grade_batch(
         errors=tuple(sorted(errors, key=lambda e: e.file)),
         skipped=tuple(sorted([FileError(n, m) for n, m in skipped] + superseded, key=lambda e: e.file)),
         seconds=time.perf_counter() - start,
+        no_file=no_file,
     )
 
 

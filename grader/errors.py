@@ -41,6 +41,12 @@ class ReportError(GraderError):
     exit_code = 5
 
 
+class OutputError(GraderError):
+    """The output folder cannot be written (read-only, disk full); found before grading where possible."""
+
+    exit_code = 8
+
+
 class PolicyError(GraderError):
     """The course policy or a submission-time manifest is inconsistent."""
 

@@ -22,24 +22,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from grader.errors import GraderError
 from grader.migrations import LATEST, MIGRATIONS
-from grader.model import ManualScore, SubmissionResult
+from grader.model import ManualScore, SubmissionResult, answer_hash
 from grader.policy import LedgerEntry
 
 DB_NAME = "gradebook.sqlite"
 
 
 class GradebookError(GraderError):
-    """The gradebook file is unusable (not a database, or written by a newer grader)."""
+    """The gradebook file is unusable (not a database, damaged, lost, or written by a newer grader)."""
 
     exit_code = 6
 
@@ -47,6 +48,54 @@ class GradebookError(GraderError):
 def _sha256_hex(text: str) -> str:
     """The key of a stored result JSON (`result_docs`)."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class GradebookBusyError(GradebookError):
+    """Another process held the gradebook's write lock for longer than `LOCK_WAIT` seconds."""
+
+    exit_code = 9
+
+
+LOCK_WAIT = 30.0  # seconds a writer waits for another process's lock on the gradebook
+
+
+def holders(path: Path) -> list[str]:
+    """Other processes that have `path` open ("1234 python3 grade ..."), from /proc (Linux)."""
+    found: list[str] = []
+    try:
+        target = Path(path).resolve()
+        procs = [p for p in Path("/proc").iterdir() if p.name.isdigit() and int(p.name) != os.getpid()]
+    except OSError:
+        return found
+    for proc in procs:
+        try:
+            if any(Path(os.readlink(fd)) == target for fd in (proc / "fd").iterdir()):
+                cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+                found.append(f"{proc.name} {cmd[:80]}")
+        except OSError:
+            continue
+    return found
+
+
+def database_error(path: Path | None, exc: sqlite3.Error) -> GradebookError:
+    """One sentence for an SQLite failure on the gradebook at `path`."""
+    from grader.terminal import printable
+
+    where = path or "the gradebook"
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        who = holders(path) if path is not None else []
+        by = f" by process {', '.join(printable(w, one_line=True) for w in who)}" if who else " by another program"
+        return GradebookBusyError(f"{where} is locked{by} (waited {LOCK_WAIT:g} s); close it there and try again")
+    if "disk is full" in text or "disk I/O" in text:
+        err = GradebookError(f"{where}: cannot write the gradebook: {text} (free some space; nothing of this run was stored)")
+        err.exit_code = 8
+        return err
+    if "readonly" in text or "read-only" in text:
+        err = GradebookError(f"{where}: cannot write the gradebook: it is read-only")
+        err.exit_code = 8
+        return err
+    return GradebookError(f"{where} is damaged ({text}); run `grade gradebook restore` to recover it from the backups")
 
 
 def utc_now() -> str:
@@ -153,11 +202,14 @@ class Gradebook:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=not any_thread)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=LOCK_WAIT, check_same_thread=not any_thread)
             book = cls(conn, path)
             book._setup()
             migrate(conn)
         except sqlite3.DatabaseError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text or "full" in text or "readonly" in text or "malformed" in text:
+                raise database_error(path, exc) from None
             raise GradebookError(f"{path}: not a usable gradebook: {exc}") from None
         return book
 
@@ -205,17 +257,28 @@ class Gradebook:
         """All or nothing: BEGIN IMMEDIATE (take the write lock now), COMMIT, or ROLLBACK on error.
 
         Inside an open transaction it joins it (one commit for the whole, e.g. `grade review`
-        saving a score together with the rubric entries that make it)."""
+        saving a score together with the rubric entries that make it). An SQLite failure (locked
+        past `LOCK_WAIT`, disk full, damaged) becomes one GradebookError sentence; a rollback
+        SQLite already did itself never hides it."""
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise database_error(self.path, exc) from None
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            if isinstance(exc, sqlite3.Error):
+                raise database_error(self.path, exc) from None
             raise
-        self.conn.execute("COMMIT")
 
     # ---- runs ---------------------------------------------------------------------------------
 
@@ -369,7 +432,8 @@ class Gradebook:
         now = utc_now()
         changes: list[ScoreChange] = []
         conflicts: list[ScoreConflict] = []
-        with self.transaction() as db:
+        written: list[dict[str, Any]] = []
+        with self.transaction():
             current = self.manual_scores(homework, part)
             for student, item, score in scores:
                 old = current.get((student, item))
@@ -384,29 +448,51 @@ class Gradebook:
                         conflicts.append(ScoreConflict(student, item, seen, old, score))
                         continue
                 version = stored_version + 1
-                db.execute(
-                    """INSERT INTO manual_scores (homework, part, student_id, item_id, points, comment, grader, updated_at, version, answer_sha256)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                       ON CONFLICT (homework, part, student_id, item_id) DO UPDATE SET
-                       points = excluded.points, comment = excluded.comment, grader = excluded.grader, updated_at = excluded.updated_at,
-                       version = excluded.version, answer_sha256 = excluded.answer_sha256""",
-                    (homework, part, student, item, score.points, score.comment, score.grader, now, version, score.answer_sha256),
-                )
-                db.execute(
-                    """INSERT INTO manual_score_history
-                       (homework, part, student_id, item_id, old_points, new_points, old_comment, new_comment, grader, source, changed_at,
-                        version, answer_sha256)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (
-                        homework, part, student, item,
-                        None if old is None else old.points, score.points,
-                        None if old is None else old.comment, score.comment,
-                        score.grader, source, now, version, score.answer_sha256,
-                    ),
-                )
+                self.put_manual_score((homework, part, student, item), replace(score, version=version), source=source, at=now, old=old)
+                written.append({
+                    "homework": homework, "part": part, "student_id": student, "item_id": item, "points": score.points,
+                    "comment": score.comment, "grader": score.grader, "version": version, "answer_sha256": score.answer_sha256,
+                    "source": source, "at": now,
+                })
             if conflicts:
                 raise ScoreConflictError(conflicts)
+            if written and not self.readonly and self.path is not None:
+                from grader import journal
+
+                journal.append(self.path, written)  # durable before the commit: a TA's score has two homes
         return changes
+
+    def put_manual_score(
+        self, key: tuple[str, str, str, str], score: ManualScore, *, source: str, at: str, old: ManualScore | None = None
+    ) -> None:
+        """Write one score at `score.version` and its history row, no questions asked: the
+        caller holds the transaction and did the checks (`set_manual_scores`, a recovery replay)."""
+        homework, part, student, item = key
+        self.conn.execute(
+            """INSERT INTO manual_scores (homework, part, student_id, item_id, points, comment, grader, updated_at, version, answer_sha256)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (homework, part, student_id, item_id) DO UPDATE SET
+               points = excluded.points, comment = excluded.comment, grader = excluded.grader, updated_at = excluded.updated_at,
+               version = excluded.version, answer_sha256 = excluded.answer_sha256""",
+            (homework, part, student, item, score.points, score.comment, score.grader, at, score.version, score.answer_sha256),
+        )
+        self.conn.execute(
+            """INSERT INTO manual_score_history
+               (homework, part, student_id, item_id, old_points, new_points, old_comment, new_comment, grader, source, changed_at,
+                version, answer_sha256)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                homework, part, student, item,
+                None if old is None else old.points, score.points,
+                None if old is None else old.comment, score.comment,
+                score.grader, source, at, score.version, score.answer_sha256,
+            ),
+        )
+
+    def record_event(self, kind: str, detail: str) -> None:
+        """Note a restore or rebuild in the gradebook itself."""
+        with self.transaction() as db:
+            db.execute("INSERT INTO gradebook_events (kind, detail, at) VALUES (?, ?, ?)", (kind, detail, utc_now()))
 
     def _changed_by_others(self, homework: str, part: str, student: str, item: str, *, since: int, grader: str) -> bool:
         """Whether anyone but `grader` changed the score after version `since` (a TA re-importing
@@ -492,6 +578,8 @@ def merge_manual(results: Sequence[SubmissionResult], scores: Mapping[tuple[str,
                         f"{item.max_points:g} points (did the rubric change?); {item.max_points:g} is used"
                     )
                     score = replace(score, points=item.max_points)
+                if score.answer_sha256 is not None and score.answer_sha256 != answer_hash(item.verdict.read_as):
+                    score = replace(score, answer_changed=True)  # kept, but flagged: the TA graded another answer
                 item = replace(item, manual_score=score)
             items.append(item)
         out.append(replace(result, items=tuple(items)))

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import GraderError
-from grader.files import read_utf8
+from grader.files import csv_text, read_utf8
 from grader.gradebook import Gradebook, RunInfo, ScoreChange, ScoreConflict, ScoreConflictError
-from grader.model import ManualScore
+from grader.model import ManualScore, answer_hash
 
 __all__ = ["ScoreConflict", "ScoreConflictError", "ScoreError", "SheetError", "answer_hash", "set_score"]
 
@@ -59,11 +59,6 @@ class SheetError(ScoreError):
     """A manual-grading sheet cannot be imported; the message lists every bad row."""
 
 
-def answer_hash(read_as: str | None) -> str:
-    """The short hash of an answer's text as read (None: no answer) that a manual score remembers."""
-    import hashlib
-
-    return hashlib.sha256(("" if read_as is None else read_as).encode("utf-8")).hexdigest()[:16]
 
 
 def _num(x: float) -> str:
@@ -186,7 +181,7 @@ def read_sheet(
 
     Who graded: `grader` if given, else `default_grader` (the importing TA; never the sheet's
     grader column, which only says who graded before)."""
-    text = text.removeprefix("\ufeff")
+    text = csv_text(text)
     # Excel in some locales saves ";"-separated CSV: decide by the header line, which has no quotes
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count) if first else ","
@@ -205,7 +200,10 @@ def read_sheet(
         i = col.get(column)
         return row[i].strip() if i is not None and i < len(row) else ""
 
-    rows = list(reader)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise SheetError(f"{name}: line {reader.line_num}: not readable as CSV ({exc})") from None
     sheet_hw = {get(r, "homework") for r in rows if get(r, "homework")}
     sheet_part = {get(r, "part") for r in rows if get(r, "part")}
     if homework is None and len(sheet_hw) == 1:
@@ -227,6 +225,10 @@ def read_sheet(
         if not any(cell.strip() for cell in row):
             continue
         bad: list[str] = []
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+            bad.append(
+                f"{len(row)} cells, but the header has {len(header)} (an unquoted comma? write 1.5, or quote \"1,5\" and comments)"
+            )
         student, item_id, score_text = get(row, "student_id"), get(row, "item_id"), get(row, "score")
         row_hw, row_part = get(row, "homework"), get(row, "part")
         if row_hw and row_hw != run.homework:
@@ -244,6 +246,14 @@ def read_sheet(
             bad.append(f"unknown item {item_id!r}")
         elif not item.manual:
             bad.append(f"{item_id} is graded automatically, not by a TA")
+        sheet_max = get(row, "max_points")
+        if sheet_max and item is not None and item.manual:
+            given = parse_score(sheet_max)
+            if given is None or _round(given) != _round(item.max_points):
+                bad.append(
+                    f"max_points is {sheet_max} in the sheet, but the rubric now gives {_num(item.max_points)} "
+                    "(scores were given out of the old maximum): export a new sheet"
+                )
         value = None
         if score_text:
             value = parse_score(score_text)
@@ -322,6 +332,10 @@ def import_sheet(
     stored score changed since the export, unless `overwrite`."""
     text = read_utf8(path, what="sheet", error=SheetError)
     plan = read_sheet(text, book, homework=homework, part=part, grader=grader, default_grader=default_grader, name=str(path))
+    if not dry_run and plan.scores and book.path is not None:
+        from grader.recovery import backup
+
+        backup(book.path)  # the gradebook as it was before this sheet
     target = Gradebook.snapshot(book.path) if dry_run else book
     try:
         changes = target.set_manual_scores(

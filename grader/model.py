@@ -68,13 +68,21 @@ class Verdict:
         return cls(Status.PENDING, 0.0, read_as, "graded by a TA")
 
 
+def answer_hash(read_as: str | None) -> str:
+    """The short hash of an answer's text as read (None: no answer) that a manual score keeps,
+    so a score given to one answer is flagged when the student's answer changes."""
+    import hashlib
+
+    return hashlib.sha256(("" if read_as is None else read_as).encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class ManualScore:
     """A TA's score for a manual item; never produced or overwritten by automatic grading.
 
     `version` counts the stored score's changes (0: not stored yet); a writer passes the version it
     saw, and a different stored version is a conflict (`grader.manual.set_score`).
-    `answer_sha256` is `grader.manual.answer_hash` of the answer the TA graded; `answer_changed`
+    `answer_sha256` is `answer_hash` of the answer the TA graded; `answer_changed`
     is set when the student's current answer has another hash (the score is kept, but flagged).
     Equality compares the score itself (points, comment, grader), not this bookkeeping."""
 

@@ -53,6 +53,49 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
+def retire_stale(out_dir: Path, *, homework: str, keep: set[str], run_id: int | None) -> list[str]:
+    """Move results/<id>.json (of `homework`) and reports/<id>.pdf of students this run did not
+    grade (file removed, now unreadable, not in the roster) to `out_dir/stale/run-<run_id>/`,
+    so the folder shows only this run; returns their ids. Nothing is deleted."""
+    results = out_dir / "results"
+    gone: list[str] = []
+    for path in sorted(results.glob("*.json")) if results.is_dir() else []:
+        if path.stem in keep:
+            continue
+        try:
+            if json.loads(path.read_text(encoding="utf-8")).get("homework") != homework:
+                continue
+        except (OSError, ValueError, AttributeError):
+            continue
+        gone.append(path.stem)
+    target = out_dir / "stale" / f"run-{run_id}"
+    for student in gone:
+        for folder, name in ((results, f"{student}.json"), (out_dir / "reports", f"{student}.pdf")):
+            if (folder / name).is_file():
+                (target / folder.name).mkdir(parents=True, exist_ok=True)
+                os.replace(folder / name, target / folder.name / name)
+    if gone:
+        sync_dir(results)
+    return gone
+
+
+def check_writable(folder: Path) -> None:
+    """OutputError (exit 8) now, before any grading, if `folder` cannot be created or written
+    (read-only, no permission, no space for even a small file)."""
+    from grader.errors import OutputError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".write-check.", suffix=".tmp")
+        try:
+            os.write(fd, b"x" * 4096)
+        finally:
+            os.close(fd)
+            os.unlink(tmp)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write the output folder: {exc.strerror or exc}; nothing was graded") from None
+
+
 def stage_write(path: Path, data: str | bytes) -> Path:
     """The first half of `atomic_write`: the whole content, synced, in a temp file beside `path`
     (named as `atomic_write` names it). `commit_staged` moves it into place; a process that
@@ -175,6 +218,8 @@ def item_json(result: ItemResult) -> dict[str, Any]:
         data["expected"] = result.expected
     if result.manual_score is not None:
         data["manual_score"] = {"points": _num(result.manual_score.points), "comment": result.manual_score.comment}
+        if result.manual_score.answer_changed:
+            data["manual_score"]["answer_changed"] = True  # the answer is not the one the TA graded
     return data
 
 

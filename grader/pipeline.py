@@ -9,9 +9,14 @@ Order of work (nothing is written before step 5, and nothing at all in a dry run
 3. apply the course policy (submission times from the manifest or the files' modification times,
    late days already used from the gradebook's ledger);
 4. compute the diff against the previous run of this homework part and hand it to `on_diff`;
-5. write results/*.json (and the grading cache), grades.csv, errors.json, integrity.csv and
-   key-health.csv (`grader.integrity`, analysed after step 3: evidence, never a grade), record
-   the run in the gradebook (one transaction), write run.json, then render the PDF reports.
+5. back the gradebook up (`grader.recovery`), record the run in it (one transaction), then write
+   the files derived from it: results/*.json (and the grading cache), grades.csv, errors.json,
+   integrity.csv and key-health.csv (`grader.integrity`, analysed after step 3: evidence, never
+   a grade), run.json, then the PDF reports. The gradebook is the system of record: a failure
+   leaves files behind it, never ahead, and the next run says so and rewrites them.
+
+Before grading, a run checks that the output folder can be written and refuses (exit 6) a lost
+gradebook beside results of earlier runs (`grader.recovery.guard`).
 """
 
 from __future__ import annotations
@@ -22,17 +27,17 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from grader.engine import BatchResult, grade_batch
 from grader.errors import ReportError
 from grader.gradecache import GradeCache
-from grader.output import atomic_write, dumps, result_doc, write_grades_csv, write_results
+from grader.output import atomic_write, dumps, result_doc, retire_stale, write_grades_csv, write_results
 from grader.rubric import Rubric
 
 if TYPE_CHECKING:
     from grader.course import Course
-    from grader.gradebook import RunDiff, StudentSnapshot
+    from grader.gradebook import RunDiff, RunInfo, StudentSnapshot
     from grader.integrity import IntegrityReport
     from grader.policy import LedgerEntry
     from grader.report import ReportPool
@@ -56,10 +61,12 @@ class RunOutcome:
 
 def write_errors(batch: BatchResult, out_dir: Path) -> Path:
     """`errors.json`: files that could not be graded and files skipped, each with the reason."""
-    data = {
+    data: dict[str, list[Any]] = {
         "unreadable": [{"file": e.file, "error": e.message} for e in batch.errors],
         "skipped": [{"file": e.file, "reason": e.message} for e in batch.skipped],
     }
+    if batch.no_file:  # roster students without an answer file (only with --roster)
+        data["no_file"] = list(batch.no_file)
     path = out_dir / "errors.json"
     atomic_write(path, dumps(data))
     return path
@@ -111,11 +118,18 @@ def run_grading(
     started = utc_now()
     folder = Path(folder)
     out_dir = Path(out_dir)
-    with _report_pool(jobs if pdf and not dry_run else None) as pool:
-        return _run(
-            folder, rubric=rubric, out_dir=out_dir, jobs=jobs, pdf=pdf, progress=progress, manifest=manifest, db=db,
-            dry_run=dry_run, course=course, on_diff=on_diff, roster=roster, started=started, pool=pool, others=others,
-        )
+    try:
+        with _report_pool(jobs if pdf and not dry_run else None) as pool:
+            return _run(
+                folder, rubric=rubric, out_dir=out_dir, jobs=jobs, pdf=pdf, progress=progress, manifest=manifest, db=db,
+                dry_run=dry_run, course=course, on_diff=on_diff, roster=roster, started=started, pool=pool, others=others,
+            )
+    except KeyboardInterrupt:  # the workers are gone: no temp file of theirs (or ours) may stay
+        from grader.output import remove_stale_temps
+
+        for where in (out_dir, out_dir / "results", out_dir / "reports"):
+            remove_stale_temps(where)
+        raise
 
 
 @contextmanager
@@ -156,9 +170,17 @@ def _run(
     from grader.course import load_course_for
     from grader.gradebook import Gradebook, default_db, diff_runs, merge_manual, snapshot_from_json, utc_now
     from grader.keys import reference_fingerprint
+    from grader.output import check_writable
     from grader.policy import apply_batch, read_manifest
+    from grader.recovery import backup, guard
     from grader.workspace import check_out_dir, later_changed, missing_earlier
 
+    db_path = Path(db) if db is not None else default_db(out_dir)
+    if not dry_run:  # refuse before the (slow) grading, and before writing anything
+        guard(db_path, out_dir)
+        check_writable(out_dir)
+        if db_path.parent.resolve() != out_dir.resolve():
+            check_writable(db_path.parent)
     check_out_dir(out_dir, rubric.homework)  # another homework's results are never written over
     course_obj = course if course is not None else load_course_for(rubric)
     if manifest is None and (folder / MANIFEST_NAME).is_file():
@@ -169,7 +191,6 @@ def _run(
     # results of files unchanged since a previous run under the same rubric, references and grader
     cache = GradeCache.load(out_dir, rubric)
     batch = grade_batch(folder, rubric=rubric, jobs=jobs, progress=progress, roster=roster, cache=cache, others=others)
-    db_path = Path(db) if db is not None else default_db(out_dir)
     book = Gradebook.snapshot(db_path) if dry_run else Gradebook.open(db_path)
     reports: _StartedReports | None = None
     try:
@@ -196,6 +217,11 @@ def _run(
             results, ledger_entries = apply_batch(
                 results, course=course_obj, part=rubric.part, manifest=times, ledger=ledger_before, manifest_name=str(manifest or "")
             )
+        if times is not None:
+            unmatched = sorted(set(times) - {r.student_id for r in results})
+            if unmatched:
+                shown = ", ".join(unmatched[:10]) + (f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else "")
+                notes.append(f"the manifest {manifest} has submission times for {len(unmatched)} student(s) with no graded answer file: {shown}")
         batch = replace(batch, results=tuple(results), notes=batch.notes + tuple(notes))
         integrity = None if dry_run else _integrity(batch, folder, notes)  # evidence for a TA, never a grade
         # the results are final: the report workers start on the changed reports and the summary
@@ -223,6 +249,14 @@ def _run(
             label = f"{out_dir / 'results'} (a run not in the gradebook)" if old else None
             old = old or None
         diff = diff_runs(old, new, previous=label)
+        diff.notes += [
+            f"{r.student_id} {i.item_id}: answer changed since graded (the TA score {i.manual_score.points:g} is kept; "
+            "re-check it: the next sheet flags the row)"
+            for r in batch.results for i in r.items if i.manual_score is not None and i.manual_score.answer_changed
+        ]
+        behind = _files_behind(out_dir, previous)
+        if behind:
+            notes.append(behind)
         rubric_sha = _sha256(Path(rubric.path)) if rubric.path else ""
         reference_sha = reference_fingerprint(rubric)
         course_sha = _sha256(Path(course_obj.path)) if course_obj is not None and course_obj.path else None
@@ -242,14 +276,6 @@ def _run(
         if dry_run:
             return outcome
 
-        outcome.written += write_results(docs, out_dir)
-        cache.save()
-        outcome.written.append(write_grades_csv(batch.results, rubric, out_dir))
-        outcome.written.append(write_errors(batch, out_dir))
-        if integrity is not None:
-            from grader.integrity import write_integrity
-
-            outcome.written += write_integrity(integrity, out_dir)
         info = {
             "homework": rubric.homework,
             "part": rubric.part,
@@ -264,11 +290,27 @@ def _run(
             "n_graded": len(batch.results),
             "n_unreadable": len(batch.errors),
         }
+        backup(db_path)
         outcome.run_id = book.record_run(
             info, rubric=rubric, results=batch.results, ledger=ledger_entries, result_texts=texts
         )
         if course_obj is not None:  # later homeworks whose late days left this run changed
             notes += later_changed(book, course_obj, homework=rubric.homework, part=rubric.part, before=ledger_before, after=book.ledger())
+        # the gradebook holds the run: now the files derived from it
+        outcome.written += write_results(docs, out_dir)
+        retired = retire_stale(out_dir, homework=rubric.homework, keep={d.student_id for d in docs}, run_id=outcome.run_id)
+        if retired:
+            notes.append(
+                f"moved the results and reports of {len(retired)} student(s) no longer graded ({', '.join(retired[:10])}"
+                f"{' …' if len(retired) > 10 else ''}) to {out_dir / 'stale' / f'run-{outcome.run_id}'}"
+            )
+        cache.save()
+        outcome.written.append(write_grades_csv(batch.results, rubric, out_dir))
+        outcome.written.append(write_errors(batch, out_dir))
+        if integrity is not None:
+            from grader.integrity import write_integrity
+
+            outcome.written += write_integrity(integrity, out_dir)
         run_json = out_dir / "run.json"
         atomic_write(
             run_json,
@@ -304,6 +346,27 @@ def _integrity(batch: BatchResult, folder: Path, notes: list[str]) -> IntegrityR
     if note is not None:
         notes.append(note)
     return report
+
+
+def _files_behind(out_dir: Path, previous: RunInfo | None) -> str:
+    """A note when run.json is not the gradebook's latest run of this homework part (a run that
+    stopped after recording its grades and before writing its files); this run rewrites them."""
+    if previous is None or not (out_dir / "results").is_dir():
+        return ""
+    try:
+        data = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+        written = data.get("run_id") if isinstance(data, dict) else None
+        if isinstance(data, dict) and (data.get("homework"), data.get("part")) != (previous.homework, previous.part):
+            return ""
+    except (OSError, ValueError):
+        written = None
+    if written == previous.id:
+        return ""
+    was = f"run {written}" if written is not None else "no run.json"
+    return (
+        f"the files in {out_dir} were behind the gradebook ({was}; its latest run is {previous.id}, "
+        "so the run that recorded it stopped before writing them): this run rewrites them"
+    )
 
 
 def _results_folder(folder: Path, homework: str) -> dict[str, StudentSnapshot]:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from grader.course import PARTS, Basis, Course, iso, jalali, parse_moment
 from grader.errors import PolicyError
-from grader.files import read_utf8
+from grader.files import csv_text, normalize_id, read_utf8
 from grader.model import Adjustment, AdjustmentKind, SubmissionResult
 
 # ---------------------------------------------------------------------------------------------
@@ -61,11 +61,11 @@ def read_manifest(path: Path, *, course: Course, part: str, homework: str | None
 def manifest_columns(path: Path) -> list[str]:
     """The manifest's column names, lower case (to tell whether it has a `homework` column)."""
     text = read_utf8(path, what="manifest", error=PolicyError)
-    return [f.strip().lower() for f in next(csv.reader(io.StringIO(text)), [])]
+    return [f.strip().lower() for f in next(csv.reader(io.StringIO(csv_text(text))), [])]
 
 
 def parse_manifest(text: str, *, course: Course, part: str, name: str = "manifest", homework: str | None = None) -> dict[str, SubmissionTime]:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(csv_text(text)))
     fields = [f.strip().lower() for f in (reader.fieldnames or [])]
     missing = [f for f in ("student_id", "part", "submitted_at") if f not in fields]
     if missing:
@@ -73,8 +73,9 @@ def parse_manifest(text: str, *, course: Course, part: str, name: str = "manifes
     reader.fieldnames = fields
     problems: list[str] = []
     rows: dict[str, list[tuple[datetime, int]]] = {}
+    earliest, latest = plausible_times(course)
     for row_number, row in enumerate(reader, start=2):
-        student = (row.get("student_id") or "").strip()
+        student = normalize_id(row.get("student_id") or "")
         row_part = (row.get("part") or "").strip().lower()
         stamp = (row.get("submitted_at") or "").strip()
         if not student and not row_part and not stamp:
@@ -89,6 +90,11 @@ def parse_manifest(text: str, *, course: Course, part: str, name: str = "manifes
         except ValueError as exc:
             bad.append(f"submitted_at: {exc}")
             moment = None
+        if moment is not None and not earliest <= moment <= latest:
+            bad.append(
+                f"submitted_at {stamp!r} ({iso(moment, course.tz)}) is outside {jalali(earliest, course.tz)} .. "
+                f"{jalali(latest, course.tz)} (a year before the term's first deadline to tomorrow): a typo in the year?"
+            )
         if bad:
             problems.append(f"row {row_number}: " + "; ".join(bad))
             continue
@@ -109,6 +115,18 @@ def parse_manifest(text: str, *, course: Course, part: str, name: str = "manifes
             note = f"{len(entries)} uploads in the manifest; the last one (row {row_number}, {jalali(moment, course.tz)}) is the submission time"
         times[student] = SubmissionTime(moment, "manifest", note)
     return times
+
+
+def plausible_times(course: Course) -> tuple[datetime, datetime]:
+    """The submission times a manifest may hold: from a year before the term's first deadline
+    (`1303-09-23` or `0224-12-13` are typos that would earn the early bonus) to tomorrow."""
+    from datetime import timedelta
+
+    deadlines = [course.moment(d.final_deadline) for parts in course.homeworks.values() for d in parts.values()]
+    deadlines += [course.moment(d.bonus_deadline) for parts in course.homeworks.values() for d in parts.values() if d.bonus_deadline]
+    now = datetime.now(timezone.utc)
+    first = min(deadlines) if deadlines else now
+    return first - timedelta(days=365), now + timedelta(days=1)
 
 
 def submission_time(result: SubmissionResult, manifest: Mapping[str, SubmissionTime] | None, *, course: Course, manifest_name: str = "") -> SubmissionTime:
@@ -155,7 +173,7 @@ def read_ledger_csv(path: Path) -> list[LedgerEntry]:
         text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: cannot read as UTF-8 text: {exc}") from None
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(csv_text(text)))
     fields = [f.strip().lower() for f in (reader.fieldnames or [])]
     missing = [f for f in ("student_id", "homework", "part", "late_days") if f not in fields]
     if missing:

@@ -117,6 +117,31 @@ def student_id_from_name(path: Path, prefix: str) -> str | None:
     return name[len(prefix) : len(name) - len(suffix)]
 
 
+READ_BY_THE_RUN = ("manifest.csv",)  # in a submissions folder, but not an answer file
+_ANSWER_INSIDE = re.compile(r"\.(?:ya?ml|json)(?=.)", re.I)
+
+
+def _not_an_answer(path: Path, prefix: str) -> str | None:
+    """Why `path` is not an answer file (every entry of the folder is accounted for), or None."""
+    name = path.name
+    if name.startswith("."):
+        return "a hidden file (the name starts with '.'); not graded"
+    if path.is_dir():
+        if name.lower().startswith(prefix.lower()):
+            return "a folder named like an answer file; an answer must be one file, directly in the folder"
+        return "a folder; answer files are read only directly in the submissions folder, not in subfolders"
+    stripped = name.rstrip()
+    if stripped != name and stripped.lower().endswith(ANSWER_SUFFIXES):
+        return f"the name ends with a space; rename it to {display_name(stripped)!r} to grade it"
+    inside = _ANSWER_INSIDE.search(name)
+    if inside is not None and name.lower().startswith(prefix.lower()):  # HW4_T_1.yaml.txt, .yaml~, .yaml.pdf
+        fixed = name[: inside.end()]
+        return f"ends in {display_name(name[inside.end():])!r} after {inside.group()!r} (renamed by a browser or editor?); rename it to {display_name(fixed)!r} to grade it"
+    if name.lower().endswith(ANSWER_SUFFIXES):
+        return None
+    return f"not an answer file: expected {prefix}<student_id>.yaml"
+
+
 def find_answer_files(folder: Path, prefix: str, *, others: Mapping[str, str] | None = None) -> tuple[list[Path], list[tuple[str, str]]]:
     """Answer files in `folder` (not recursive), and (name, reason) for files that are skipped.
 
@@ -131,9 +156,11 @@ def find_answer_files(folder: Path, prefix: str, *, others: Mapping[str, str] | 
     except OSError as exc:
         raise SubmissionError(f"{folder}: cannot list the folder: {exc.strerror or exc}") from None
     for path in entries:
-        if path.is_dir() or path.name.startswith("."):
+        if path.name in READ_BY_THE_RUN:
             continue
-        if not path.name.lower().endswith(ANSWER_SUFFIXES):
+        reason = _not_an_answer(path, prefix)
+        if reason is not None:
+            skipped.append((display_name(path.name), reason))
             continue
         if student_id_from_name(path, prefix) is None:
             theirs = next((hw for p, hw in (others or {}).items() if student_id_from_name(path, p) is not None), None)

@@ -68,6 +68,7 @@ def _writers() -> dict[str, list[str]]:
 # and renames it into place.
 NOT_ATOMIC = {
     "grader/kit.py": "`grade kit` writes the kit into a sibling folder and renames the folder into place",
+    "grader/journal.py": "the manual-score journal is append-only (synced lines; a torn last line is skipped on reading)",
 }
 
 

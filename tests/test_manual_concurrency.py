@@ -178,3 +178,47 @@ def test_cli_conflict_exit_code_and_grader(hw: SimpleNamespace, tmp_path: Path, 
     assert main(["manual", "import", str(other), "--out", str(hw.out), "--grader", "ta_b", "--dry-run"]) == 7
     assert main(["manual", "import", str(other), "--out", str(hw.out), "--grader", "ta_b", "--overwrite"]) == 0
     assert stored(hw)[A] == (1.0, "ta_b", 2)
+
+
+# --- a score remembers the answer it graded (issue case 5) ----------------------------------------
+
+
+def test_issue_case_5_a_changed_answer_keeps_the_score_but_flags_it(hw: SimpleNamespace, tmp_path: Path) -> None:
+    import json
+
+    imp(hw, tmp_path, "s.csv", edit(export(hw), {A: "3"}), "ta_a")
+    outcome = grade(hw)
+    assert "answer changed" not in "\n".join(outcome.diff.lines())
+    path = hw.subs / f"HWT_{A[0]}.yaml"  # the student re-submits with another explanation
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["answers"]["q1.explain"] = "a different explanation"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    outcome = grade(hw)
+    lines = "\n".join(outcome.diff.lines())
+    assert f"{A[0]} q1.explain: answer changed since graded (the TA score 3 is kept" in lines
+    result = json.loads((hw.out / "results" / f"{A[0]}.json").read_text(encoding="utf-8"))
+    assert result["items"]["q1.explain"]["manual_score"] == {"points": 3, "comment": "", "answer_changed": True}
+    assert stored(hw)[A] == (3.0, "ta_a", 1)
+    rows = export(hw)
+    row = next(r for r in rows if (r[COL["student_id"]], r[COL["item_id"]]) == A)
+    assert row[COL["note"]] == "answer changed since graded"
+    other = next(r for r in rows if (r[COL["student_id"]], r[COL["item_id"]]) == B)
+    assert other[COL["note"]] == ""
+    # the TA re-reads it and confirms the score by clearing the note: the flag goes
+    for r in rows:
+        if (r[COL["student_id"]], r[COL["item_id"]]) == A:
+            r[COL["note"]] = ""
+    _, changes = imp(hw, tmp_path, "confirm.csv", rows, "ta_a")
+    assert [(c.student_id, c.item_id) for c in changes] == [A]
+    outcome = grade(hw)
+    assert "answer changed" not in "\n".join(outcome.diff.lines())
+    assert stored(hw)[A] == (3.0, "ta_a", 2)
+
+
+def test_the_report_says_the_answer_changed_since_graded() -> None:
+    from grader.model import ItemResult, ManualScore, Verdict
+    from grader.report.view import build_item_view
+
+    item = ItemResult("q1.explain", "q1", 4, False, True, Verdict.pending("new text"), ManualScore(3, "", "ta", 1, "x", answer_changed=True))
+    assert build_item_view(item, None).ta_stale
+    assert not build_item_view(ItemResult("q1.explain", "q1", 4, False, True, Verdict.pending("t"), ManualScore(3)), None).ta_stale

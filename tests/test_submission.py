@@ -145,7 +145,7 @@ def test_find_answer_files(tmp_path):
     (tmp_path / "sub").mkdir()
     files, skipped = find_answer_files(tmp_path, PREFIX)
     assert [f.name for f in files] == ["HW4_T_1.yaml", "HW4_T_2.json"]
-    assert [s[0] for s in skipped] == ["other.yaml"]
+    assert [s[0] for s in skipped] == [".hidden.yaml", "notes.txt", "other.yaml", "sub"]  # every entry accounted for
 
 
 def test_find_answer_files_missing_folder(tmp_path):

@@ -35,9 +35,9 @@ def _register() -> None:
     if kit is not None:  # a student kit: template and check only (grader/cli/student.py)
         register_kit(cli, kit)
         return
-    from grader.cli import export_cmds, grade_cmds, integrity_cmds, key_cmds, manual_cmds, new_cmds, review_cmds, sheet_cmds
+    from grader.cli import export_cmds, grade_cmds, gradebook_cmds, integrity_cmds, key_cmds, manual_cmds, new_cmds, review_cmds, sheet_cmds
 
-    for module in (grade_cmds, key_cmds, manual_cmds, export_cmds, sheet_cmds, review_cmds, integrity_cmds, new_cmds):
+    for module in (grade_cmds, key_cmds, manual_cmds, export_cmds, sheet_cmds, review_cmds, integrity_cmds, new_cmds, gradebook_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 
@@ -46,15 +46,26 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run `grade`; every failure is one message (no traceback) and a documented exit code."""
+    import sqlite3
+
     from grader.errors import GraderError
+    from grader.terminal import printable
 
     try:
         cli.main(args=argv, prog_name="grade", standalone_mode=False)
     except GraderError as exc:
-        click.echo(f"grade: error: {exc}", err=True)
+        click.echo(f"grade: error: {printable(exc)}", err=True)
         return exc.exit_code
+    except sqlite3.Error as exc:  # a query outside the gradebook's own guards
+        click.echo(f"grade: error: the gradebook cannot be used ({printable(exc)}); `grade gradebook check` says more", err=True)
+        return 6
+    except OSError as exc:  # disk full or a folder made read-only during the run
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"grade: error: {printable(where, one_line=True)}cannot write: {exc.strerror or exc}", err=True)
+        return 8
     except click.exceptions.Abort:
-        click.echo("grade: aborted", err=True)
+        click.echo("grade: interrupted", err=True)
         return 130
     except click.ClickException as exc:
         exc.show()

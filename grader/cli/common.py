@@ -94,9 +94,23 @@ def folder_homeworks(file_names: list[str]) -> list[tuple[Path, str, str, int]]:
 
 
 def console(stderr: bool = False) -> Any:
+    """The rich console every command prints with; text from files passes `grader.terminal.printable`."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    from grader.terminal import printable
+
+    class SafeConsole(Console):
+        def print(self, *objects: Any, **kwargs: Any) -> None:
+            super().print(*(printable(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+    return SafeConsole(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """`click.echo` for text that may come from a file (names, ids, keys): control characters escaped."""
+    from grader.terminal import printable
+
+    click.echo(printable(message), err=err, nl=nl)
 
 
 def the_rubric(rubric: Path | None) -> Path:

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from grader.cli.common import echo
 from grader.cli.manual_cmds import DB_OPTION, HOMEWORK_OPTION, OUT_OPTION, PART_OPTION
 
 BONUS_KINDS = ("early_bonus",)
@@ -127,10 +128,10 @@ def export_cmd(
     else:
         text = dumps({**meta, "questions": questions, "students": records})
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         atomic_write(output, text)
-        click.echo(f"wrote {output}: {len(records)} students ({meta['homework']}, {meta['source']})", err=True)
+        echo(f"wrote {output}: {len(records)} students ({meta['homework']}, {meta['source']})", err=True)
 
 
 def _term_export(fmt: str, out_dir: Path, db: Path | None, homework: str | None, roster: Path | None, assignment_ids: tuple[str, ...]) -> tuple[str, int]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from grader.cli.common import console, find_rubric, folder_homeworks, the_rubric
+from grader.cli.common import console, echo, find_rubric, folder_homeworks, the_rubric
 
 if TYPE_CHECKING:
     from grader.model import Status
@@ -200,6 +200,9 @@ def _print_summary(out, outcome) -> None:  # type: ignore[no-untyped-def]
         out.print(f"[red]could not grade[/red] {escape(message)}", highlight=False)
     for skip in batch.skipped:
         out.print(f"[yellow]skipped[/yellow] {escape(skip.file)}: {escape(skip.message)}", highlight=False)
+    if batch.no_file:
+        shown = ", ".join(batch.no_file[:20]) + (f" … ({len(batch.no_file) - 20} more in errors.json)" if len(batch.no_file) > 20 else "")
+        out.print(f"[yellow]no answer file[/yellow] for {len(batch.no_file)} student(s) of the roster: {escape(shown)}", highlight=False)
     warned = [(r.source, w) for r in results for w in r.warnings]
     for source, w in warned[:20]:
         out.print(f"[yellow]warning[/yellow] {escape(source)}: {escape(w)}", highlight=False)
@@ -273,13 +276,13 @@ def template_cmd(student_id: str, rubric: Path | None, output: Path | None, forc
     rubric_obj = load_rubric(the_rubric(rubric))
     text = render_template(rubric_obj, student_id)
     if output is not None and str(output) == "-":
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     path = output or Path(f"{rubric_obj.file_prefix}{student_id}.yaml")
     if path.exists() and not force:
         raise SubmissionError(f"{path} exists; pass --force to overwrite it")
     atomic_write(path, text)
-    click.echo(f"wrote {path}")
+    echo(f"wrote {path}")
 
 
 @click.command("kit")
@@ -295,8 +298,8 @@ def kit_cmd(rubric: Path | None, out_dir: Path, force: bool) -> None:
     names = sorted(root.commands) if isinstance(root, click.Group) else []
     notes = build_kit(load_rubric(the_rubric(rubric)), out_dir, force=force, ta_commands=names)
     for note in notes:
-        click.echo(f"note: {note}")
-    click.echo(f"wrote the student kit to {out_dir}; students: pip install it, then grade template / grade check")
+        echo(f"note: {note}")
+    echo(f"wrote the student kit to {out_dir}; students: pip install it, then grade template / grade check")
 
 
 COMMANDS = [run_cmd, check_cmd, template_cmd, kit_cmd]

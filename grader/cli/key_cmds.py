@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from grader.cli.common import all_rubric_paths, console, the_rubric
+from grader.cli.common import all_rubric_paths, console, echo, the_rubric
 
 
 @click.command("validate")
@@ -49,7 +49,7 @@ def key_cmd(rubric: Path | None, markdown: bool) -> None:
 
     rubric_obj = load_rubric(the_rubric(rubric))
     if markdown:
-        click.echo(key_markdown(rubric_obj), nl=False)
+        echo(key_markdown(rubric_obj), nl=False)
         return
     from rich.table import Table
 

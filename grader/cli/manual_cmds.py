@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from grader.cli.common import echo
+
 OUT_OPTION = click.option(
     "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True,
     help="The grading output folder; the gradebook is <out>/gradebook.sqlite unless --db is given.",
@@ -69,7 +71,7 @@ def manual_export_cmd(out_dir: Path, db: Path | None, homework: str | None, part
 
             raise SheetError(f"{path} exists (a TA may be filling it in); import it first, or pass --force or -o OTHER.csv")
         run, rows = write_sheet(book, path, homework=run.homework, part=run.part)
-    click.echo(f"wrote {path}: {rows} rows (students × manual items) from run {run.id} of {run.homework} {run.part}")
+    echo(f"wrote {path}: {rows} rows (students × manual items) from run {run.id} of {run.homework} {run.part}")
 
 
 @manual_group.command("import")
@@ -100,16 +102,16 @@ def manual_import_cmd(
         plan, changes = import_sheet(sheet, book, homework=homework, part=part, grader=who.strip(), dry_run=dry_run, overwrite=overwrite)
     changed = [c for c in changes if c.changed]
     for change in changed:
-        click.echo(describe_change(change))
+        echo(describe_change(change))
     verb = "would change" if dry_run else "changed"
-    click.echo(
+    echo(
         f"{plan.run.homework} {plan.run.part}: {len(changed)} score(s) {verb}, {len(changes) - len(changed) + plan.untouched} unchanged, "
         f"{plan.blank} row(s) without a score"
     )
     if dry_run:
-        click.echo("dry run: nothing was stored")
+        echo("dry run: nothing was stored")
     elif changed:
-        click.echo("re-grade (grade <folder>) to apply the scores to the results, grades.csv and reports")
+        echo("re-grade (grade <folder>) to apply the scores to the results, grades.csv and reports")
 
 
 @click.group("ledger")
@@ -132,7 +134,7 @@ def ledger_import_cmd(csv_file: Path, out_dir: Path, db: Path | None) -> None:
     entries = read_ledger_csv(csv_file)
     with Gradebook.open(db or default_db(out_dir)) as book:
         book.import_ledger(entries)
-    click.echo(f"recorded {len(entries)} ledger row(s) from {csv_file}")
+    echo(f"recorded {len(entries)} ledger row(s) from {csv_file}")
 
 
 @ledger_group.command("show")
@@ -147,7 +149,7 @@ def ledger_show_cmd(student_id: str | None, out_dir: Path, db: Path | None) -> N
     with open_existing(out_dir, db) as book:
         table = term_table(book)
     for line in ledger_lines(table, student=student_id):
-        click.echo(line)
+        echo(line)
 
 
 COMMANDS = [manual_group, ledger_group]

@@ -229,6 +229,18 @@ MIGRATIONS: tuple[Migration, ...] = (
                FROM submissions s JOIN result_items i ON i.result_id = s.result_id""",
         ),
     ),
+    Migration(
+        6,
+        "gradebook events: restores and rebuilds (so a recovered gradebook without runs is not 'empty')",
+        (
+            """CREATE TABLE gradebook_events (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                at TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -18,6 +18,8 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -155,7 +157,10 @@ def collecting_only_new_objects() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _init_worker() -> None:
+def _init_worker(temp_dir: str | None = None) -> None:
+    from grader.workers import quiet_worker
+
+    quiet_worker(temp_dir)  # Ctrl-C is the parent's; font copies go where the pool removes them
     get_renderer()  # templates, stylesheet, fonts: once per worker
     gc.freeze()  # ... and never walked by the collector again (see collecting_only_new_objects)
 
@@ -326,6 +331,7 @@ class ReportPool:
         self.jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
         self._executor: ProcessPoolExecutor | None = None  # `jobs` workers
         self._warm: ProcessPoolExecutor | None = None  # the one worker `start()` starts
+        self._temp: str | None = None  # the workers' temporary folder (font copies), removed by close()
 
     def __enter__(self) -> ReportPool:
         return self
@@ -338,9 +344,16 @@ class ReportPool:
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
         self._executor = self._warm = None
+        if self._temp is not None:
+            shutil.rmtree(self._temp, ignore_errors=True)
+            self._temp = None
 
     def _new_executor(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(START_METHOD), initializer=_init_worker)
+        if self._temp is None:
+            self._temp = tempfile.mkdtemp(prefix="hwgrader-report-")
+        return ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context(START_METHOD), initializer=_init_worker, initargs=(self._temp,)
+        )
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:

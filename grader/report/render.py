@@ -236,6 +236,12 @@ class Renderer:
         self.env = make_environment()
         self.fetcher = make_fetcher()
         self.font_config = FontConfiguration()
+        fonts = getattr(self.font_config, "_folder", None)  # WeasyPrint's weasyprint-* copy of the fonts
+        if fonts is not None:  # removed at exit (a pool's workers use the pool's folder instead)
+            import atexit
+            import shutil
+
+            atexit.register(shutil.rmtree, fonts, True)
         css_text = (resources.files(TEMPLATE_PACKAGE) / TEMPLATE_DIR / STYLESHEET).read_text(encoding="utf-8")
         self.css = weasyprint.CSS(
             string=font_face_css() + css_text, font_config=self.font_config, url_fetcher=self.fetcher

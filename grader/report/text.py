@@ -63,10 +63,19 @@ _CONTROLS = dict.fromkeys(c for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 
 _DROPPED = {**_BIDI_CONTROLS, **_CONTROLS}
 
 
+# Combining marks (accents, Arabic harakat: categories Mn/Me in these blocks). Real text puts at
+# most two or three on a letter (shadda + fatha); a run of dozens ("Zalgo") stacks far above
+# and below its line box, over other items: runs are cut to MAX_MARKS.
+MAX_MARKS = 3
+_MARK = "\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_MARK_RUN = re.compile(f"([{_MARK}]{{{MAX_MARKS}}})[{_MARK}]+")
+
+
 def clean(text: str) -> str:
-    """Normalise untrusted text: newlines, tabs, control and bidi-override characters."""
+    """Normalise untrusted text: newlines, tabs, control and bidi-override characters, and runs
+    of combining marks longer than `MAX_MARKS`."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return text.translate(_DROPPED)
+    return _MARK_RUN.sub(r"\1", text.translate(_DROPPED))
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ class ItemView:
     ta_points: float | None
     ta_comment: Text | None
     ta_grader: str
+    ta_stale: bool = False  # the answer changed since the TA graded it (the score is kept)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ def build_item_view(result: ItemResult, item: Item | None) -> ItemView:
         ta_points=score.points if (result.manual and score is not None) else None,
         ta_comment=bidi_text(compact(score.comment, COMMENT_CHARS, TEXT_ANSWER_LINES).text) if (result.manual and score and score.comment.strip()) else None,
         ta_grader=clean(score.grader) if (result.manual and score is not None) else "",
+        ta_stale=bool(result.manual and score is not None and score.answer_changed),
     )
 
 
