@@ -84,6 +84,7 @@ def load_source(out_dir: Path, db: Path | None, homework: str | None, part: str 
     if len(homeworks) > 1:
         raise GraderError(f"{folder} holds results of {', '.join(homeworks)}; choose one with --homework")
     questions = sorted({q for d in results.values() for q in d.get("questions", {})})
+    echo(f"note: no gradebook at {path}; exported from {folder} as the last run wrote it (see `grade gradebook check`)", err=True)
     return {"homework": homeworks[0], "part": part, "run_id": None, "source": str(folder)}, results, questions
 
 
