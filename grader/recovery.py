@@ -98,10 +98,14 @@ def guard(db: Path, out_dir: Path) -> None:
 
 def backup(db: Path, *, keep: int = KEEP) -> Path | None:
     """Copy `db` into the backup folder (atomically) and drop the oldest beyond `keep`; None when
-    there is nothing worth keeping (no file, or not a usable gradebook)."""
+    there is nothing worth keeping (no file, or not a usable gradebook). A gradebook not written
+    since the newest backup is not copied again (a re-grade that changed nothing costs nothing)."""
     db = Path(db)
     if problem(db) is not None:
         return None
+    newest = backups(db)[:1]
+    if newest and newest[0].stat().st_mtime_ns > db.stat().st_mtime_ns:
+        return newest[0]  # nothing was written since the newest backup: it is this gradebook
     folder = backup_dir(db)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{db.stem}-{_stamp()}.sqlite"
