@@ -596,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller run: N = 200 end to end, fewer repeats")
     parser.add_argument("--n", type=int, default=None, help="submissions end to end (default 1000; --quick 200)")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: checking,formulas,render,e2e,regrade,integrity,startup,memory,review")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: checking,formulas,render,e2e,regrade,backup,integrity,startup,memory,review")
     parser.add_argument("--save-baseline", action="store_true", help="also write bench/baseline-<date>.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (printed)")
     args = parser.parse_args(argv)
@@ -644,6 +644,12 @@ def main(argv: list[str] | None = None) -> int:
                 run_cli([str(folder), "--out", str(out_dir)])
             log("re-grade after one manual score")
             data["regrade"] = bench_regrade(folder, out_dir, repeats=2 if quick else 3)
+        if "backup" not in skip and (tmp / "e2e-2" / "gradebook.sqlite").exists():
+            from backup import bench_backup  # bench/backup.py
+
+            log("gradebook backup before a run")
+            wall = data.get("regrade", {}).get("wall_s")
+            data["backup"] = bench_backup(tmp / "e2e-2" / "gradebook.sqlite", run_wall_s=wall)
         if "integrity" not in skip:
             log("integrity analysis: timing, false positives on independent students, planted cases")
             data["integrity"] = bench_integrity(folder, tmp, repeats=2 if quick else 3)
