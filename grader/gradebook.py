@@ -456,10 +456,19 @@ class Gradebook:
                 })
             if conflicts:
                 raise ScoreConflictError(conflicts)
-            if written and not self.readonly and self.path is not None:
-                from grader import journal
+        if written and not self.readonly and self.path is not None:
+            # after the commit: the history never holds a change the TA was told was not stored
+            from grader import journal
 
-                journal.append(self.path, written)  # durable before the commit: a TA's score has two homes
+            try:
+                journal.append(self.path, written)
+            except OSError as exc:
+                err = GradebookError(
+                    f"the scores were stored in {self.path}, but not in its history file {journal.journal_path(self.path)} "
+                    f"({exc.strerror or exc}); free some space, then run `grade gradebook check`"
+                )
+                err.exit_code = 8
+                raise err from None
         return changes
 
     def put_manual_score(

@@ -3,7 +3,8 @@
 The gradebook is the system of record, but a gradebook file can be deleted, emptied or damaged,
 and the TA scores in it exist nowhere else. So every manual-score change is also appended, as
 one JSON line, to `<gradebook stem>-history.jsonl` beside it (`out/gradebook-history.jsonl`),
-flushed and synced before the gradebook commits. `grade gradebook restore|rebuild`
+flushed and synced right after the gradebook commits (so it never holds a change that was not
+stored). `grade gradebook restore|rebuild`
 (`grader.recovery`) replays it. The journal is never rewritten, only appended to.
 """
 
