@@ -243,3 +243,32 @@ def test_sqlite_backup_is_a_consistent_copy(tmp_path: Path) -> None:
     assert conn.execute("SELECT detail FROM gradebook_events").fetchall() == [("one",)]
     conn.close()
     assert recovery.backup(tmp_path / "none.sqlite") is None
+
+
+def test_the_history_file_never_holds_a_change_that_was_not_stored(hw, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert run(hw, capsys)[0] == 0
+    score(hw, capsys, {A: "1"})
+    lines = journal_path(hw.db).read_text(encoding="utf-8").splitlines()
+    original = Gradebook.put_manual_score
+    calls: list[int] = []
+
+    def full_disk(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) > 1:  # the second row's write finds the disk full
+            raise sqlite3.OperationalError("database or disk is full")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Gradebook, "put_manual_score", full_disk)
+    assert main(["manual", "export", "--out", str(hw.out), "--force"]) == 0
+    sheet = hw.out / "manual-hwt-theory.csv"
+    rows = sheet_rows(sheet.read_text(encoding="utf-8"))
+    for row in rows[1:]:
+        if (row[COL["student_id"]], row[COL["item_id"]]) in (A, B):
+            row[COL["score"]] = "2"
+    write_sheet(sheet, rows)
+    code = main(["manual", "import", str(sheet), "--out", str(hw.out), "--grader", "ta1"])
+    err = capsys.readouterr().err
+    monkeypatch.undo()
+    assert code == 8 and "database or disk is full" in err and len(err.strip().splitlines()) == 1
+    assert journal_path(hw.db).read_text(encoding="utf-8").splitlines() == lines  # nothing the TA was told failed
+    assert stored(hw) == {A: 1.0}  # the transaction rolled back: the first row is not stored either
