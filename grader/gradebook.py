@@ -271,11 +271,10 @@ class Gradebook:
             yield self.conn
             self.conn.execute("COMMIT")
         except BaseException as exc:
-            if self.conn.in_transaction:
-                try:
-                    self.conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite already rolled back (disk full): its error, not this one, is the news
             if isinstance(exc, sqlite3.Error):
                 raise database_error(self.path, exc) from None
             raise
