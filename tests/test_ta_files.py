@@ -228,3 +228,12 @@ def test_issue_case_11_file_names_and_keys_reach_the_terminal_escaped(hw: Simple
     assert code == 0, cap.err
     assert "\x1b" not in cap.out and "\x07" not in cap.out and "\x1b" not in cap.err
     assert "\\x1b]0;owned" in cap.out
+
+
+def test_issue_case_10_export_without_a_gradebook_says_where_it_reads(hw: SimpleNamespace, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    hw.db.unlink()
+    assert main(["export", "--out", str(hw.out)]) == 0
+    cap = capsys.readouterr()
+    assert "note: no gradebook at" in cap.err and "exported from" in cap.err
+    assert cap.out.startswith("student_id,total")
