@@ -528,13 +528,21 @@ class Gradebook:
     def import_ledger(self, entries: Sequence[LedgerEntry]) -> None:
         """Set late days used on homeworks graded elsewhere (source 'import'), in one transaction."""
         now = utc_now()
-        with self.transaction() as db:
-            db.executemany(
-                """INSERT INTO late_days VALUES (?, ?, ?, ?, ?, 'import', NULL, ?)
-                   ON CONFLICT (student_id, homework, part) DO UPDATE SET
-                   days = excluded.days, submitted_at = excluded.submitted_at, source = 'import', run_id = NULL, updated_at = excluded.updated_at""",
-                [(e.student_id, e.homework, e.part, e.days, e.submitted_at, now) for e in entries],
-            )
+        with self.transaction():
+            self.put_ledger(entries, at=now)
+        if not self.readonly and self.path is not None:  # a TA's data: also in the history file
+            from grader import journal
+
+            journal.append_ledger(self.path, [{**e.__dict__, "at": now} for e in entries])
+
+    def put_ledger(self, entries: Sequence[LedgerEntry], *, at: str) -> None:
+        """Write imported ledger rows in the caller's transaction (`import_ledger`, a recovery)."""
+        self.conn.executemany(
+            """INSERT INTO late_days VALUES (?, ?, ?, ?, ?, 'import', NULL, ?)
+               ON CONFLICT (student_id, homework, part) DO UPDATE SET
+               days = excluded.days, submitted_at = excluded.submitted_at, source = 'import', run_id = NULL, updated_at = excluded.updated_at""",
+            [(e.student_id, e.homework, e.part, e.days, e.submitted_at, at) for e in entries],
+        )
 
 
 def migrate(conn: sqlite3.Connection, *, target: int = LATEST) -> int:

@@ -26,8 +26,12 @@ def journal_path(db: Path) -> Path:
 
 
 def append(db: Path, entries: Iterable[Mapping[str, Any]]) -> None:
-    """Append entries (dicts with `FIELDS`) and make them durable before returning."""
-    lines = "".join(json.dumps({k: e.get(k) for k in FIELDS}, ensure_ascii=False, sort_keys=True) + "\n" for e in entries)
+    """Append manual-score changes (dicts with `FIELDS`) and make them durable before returning."""
+    append_lines(db, [{k: e.get(k) for k in FIELDS} for e in entries])
+
+
+def append_lines(db: Path, entries: Iterable[Mapping[str, Any]]) -> None:
+    lines = "".join(json.dumps(dict(e), ensure_ascii=False, sort_keys=True) + "\n" for e in entries)
     if not lines:
         return
     path = journal_path(db)
@@ -38,8 +42,29 @@ def append(db: Path, entries: Iterable[Mapping[str, Any]]) -> None:
         os.fsync(handle.fileno())
 
 
+LEDGER_FIELDS = ("student_id", "homework", "part", "days", "submitted_at", "at")
+
+
+def append_ledger(db: Path, entries: Iterable[Mapping[str, Any]]) -> None:
+    """Append late-day ledger imports (`grade ledger import`: homeworks graded elsewhere)."""
+    append_lines(db, [{"kind": "ledger", **{k: e.get(k) for k in LEDGER_FIELDS}} for e in entries])
+
+
+def read_ledger(db: Path) -> Iterator[dict[str, Any]]:
+    """The ledger imports in the journal, in order."""
+    for entry in _lines(db):
+        if entry.get("kind") == "ledger" and all(k in entry for k in ("student_id", "homework", "part", "days")):
+            yield entry
+
+
 def read(db: Path) -> Iterator[dict[str, Any]]:
-    """The journal's entries in order; a torn last line (a crash mid-append) is skipped."""
+    """The manual-score changes in order; a torn last line (a crash mid-append) is skipped."""
+    for entry in _lines(db):
+        if entry.get("kind", "score") == "score" and all(k in entry for k in ("homework", "part", "student_id", "item_id", "points", "version")):
+            yield entry
+
+
+def _lines(db: Path) -> Iterator[dict[str, Any]]:
     path = journal_path(db)
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -50,5 +75,5 @@ def read(db: Path) -> Iterator[dict[str, Any]]:
             entry = json.loads(line)
         except ValueError:
             continue
-        if isinstance(entry, dict) and all(k in entry for k in ("homework", "part", "student_id", "item_id", "points", "version")):
+        if isinstance(entry, dict):
             yield entry

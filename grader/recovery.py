@@ -167,6 +167,27 @@ def replay(book: Gradebook, *, only_newer: bool) -> int:
     return applied
 
 
+def replay_ledger(book: Gradebook, *, after: str | None) -> int:
+    """Apply the journal's ledger imports (all of them, or those made after `after`, an ISO time)."""
+    from grader.policy import LedgerEntry
+
+    entries = [e for e in journal.read_ledger(book.path or Path()) if after is None or str(e.get("at") or "") >= after]
+    with book.transaction():
+        for e in entries:
+            entry = LedgerEntry(str(e["student_id"]), str(e["homework"]), str(e["part"]), int(e["days"]), e.get("submitted_at"), "import")
+            book.put_ledger([entry], at=str(e.get("at") or utc_now()))
+    return len(entries)
+
+
+def _backup_time(path: Path) -> str | None:
+    """The UTC time in a backup's name, as ISO (comparable with the journal's times)."""
+    try:
+        stamp = datetime.strptime(path.stem.rsplit("-", 1)[-1], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return stamp.isoformat(timespec="seconds")
+
+
 def _counts(book: Gradebook) -> tuple[int, int]:
     runs = int(book.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
     scores = int(book.conn.execute("SELECT COUNT(*) FROM manual_scores").fetchone()[0])
@@ -194,6 +215,8 @@ def restore(db: Path, *, source: Path | None = None) -> Recovered:
         src.close()
     with Gradebook.open(db) as book:
         replayed = replay(book, only_newer=True)
+        when = _backup_time(chosen)
+        replayed += replay_ledger(book, after=when) if when is not None else 0
         book.record_event("restore", f"from {chosen.name}; {replayed} journal change(s) replayed")
         runs, scores = _counts(book)
     return Recovered(db, f"backup {chosen}", runs, scores, replayed, aside)
@@ -207,7 +230,7 @@ def rebuild(db: Path) -> Recovered:
     db = Path(db)
     aside = _move_aside(db)
     with Gradebook.open(db) as book:
-        replayed = replay(book, only_newer=False)
+        replayed = replay(book, only_newer=False) + replay_ledger(book, after=None)
         from_results = 0
         known = {(r[0], r[1], r[2], r[3]) for r in book.conn.execute("SELECT homework, part, student_id, item_id FROM manual_scores")}
         with book.transaction():

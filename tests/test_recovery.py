@@ -272,3 +272,25 @@ def test_the_history_file_never_holds_a_change_that_was_not_stored(hw, capsys, m
     assert code == 8 and "database or disk is full" in err and len(err.strip().splitlines()) == 1
     assert journal_path(hw.db).read_text(encoding="utf-8").splitlines() == lines  # nothing the TA was told failed
     assert stored(hw) == {A: 1.0}  # the transaction rolled back: the first row is not stored either
+
+
+def test_imported_late_days_are_recovered_too(hw, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert run(hw, capsys)[0] == 0
+    assert run(hw, capsys)[0] == 0  # the newest backup: before this run
+    ledger = tmp_path / "late.csv"
+    ledger.write_text("student_id,homework,part,late_days\n401000001,hw1,theory,3\n", encoding="utf-8")
+    assert main(["ledger", "import", str(ledger), "--out", str(hw.out)]) == 0
+    capsys.readouterr()
+
+    def days() -> int:
+        with Gradebook.open(hw.db) as book:
+            return sum(e.days for e in book.ledger().get("401000001", []) if e.homework == "hw1")
+
+    hw.db.write_bytes(b"")
+    assert main(["gradebook", "restore", "--out", str(hw.out)]) == 0
+    assert days() == 3
+    for b in recovery.backups(hw.db):
+        b.unlink()
+    hw.db.unlink()
+    assert main(["gradebook", "rebuild", "--out", str(hw.out)]) == 0
+    assert days() == 3
