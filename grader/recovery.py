@@ -27,7 +27,7 @@ from grader.gradebook import Gradebook, GradebookError, utc_now
 from grader.model import ManualScore
 
 BACKUP_DIR = ".gradebook-backups"
-KEEP = 5  # disk use is KEEP x the gradebook (about 12 MB per run of 200 students: bench/backup.py)
+KEEP = 5  # disk use is KEEP x the gradebook (bench/backup.py measures it)
 
 
 def backup_dir(db: Path) -> Path:

@@ -3,6 +3,7 @@ failures at the gradebook (disk full, locked, damaged, read-only output) as one 
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -172,6 +173,10 @@ def test_disk_full_at_the_gradebook_write_is_one_sentence_and_writes_no_files(hw
         self.conn.execute(f"PRAGMA max_page_count = {pages}")
 
     monkeypatch.setattr(Gradebook, "_setup", tiny)
+    for path in hw.subs.glob("HWT_*.yaml"):  # new answers: new results the gradebook must store
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["answers"]["q2.essay"] = "a much longer essay " * 2000
+        path.write_text(json.dumps(data), encoding="utf-8")
     code, _, err = run(hw, capsys)
     assert code == 8, err
     assert "database or disk is full" in err and "cannot rollback" not in err and "Traceback" not in err
