@@ -459,10 +459,11 @@ def test_manual_rubric_is_validated(entries: list[dict[str, object]], problem: s
     assert "only text items" in check_manual_rubric(auto)[0]
 
 
-def test_the_hw4_rubric_and_its_kit_with_manual_rubric(hw4) -> None:  # type: ignore[no-untyped-def]
-    from grader.kit import _DROP
+def test_the_kit_drops_manual_rubric(hw4, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from grader.kit import kit_rubric
 
-    assert "manual_rubric" in _DROP  # students never see the TAs' entries before grading
+    data, _ = kit_rubric(hw4, reference_module="kit_reference")
+    assert not any("manual_rubric" in raw or "notes" in raw for raw in data["items"])  # students never see the TAs' entries
 
 
 def test_scores_reach_the_next_grade_run(store: ReviewStore, ta: TestClient, hw: SimpleNamespace) -> None:
@@ -523,3 +524,14 @@ def test_cli_busy_port_is_one_sentence(hw: SimpleNamespace, capsys: pytest.Captu
     finally:
         sock.close()
     assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+
+
+def test_hw4_text_items_come_with_entries(hw4) -> None:  # type: ignore[no-untyped-def]
+    """Every free-text item of HW4 has rubric entries before the submissions arrive, and full
+    marks are reachable with its positive entries."""
+    for item in hw4.items:
+        if item.manual:
+            positive = sum(e.points for e in item.manual_rubric if e.points > 0)
+            assert item.manual_rubric and positive >= item.points, item.id
+        else:
+            assert not item.manual_rubric
