@@ -137,7 +137,7 @@ KIT_REFERENCE_FILES = (Path("__init__.py"), Path("instances.py"))  # of referenc
 
 
 # What `grade template` and `grade check` import (a test runs them in a clean venv with only these).
-KIT_REQUIREMENTS = ("click", "rich", "pydantic", "pyyaml", "numpy")
+KIT_REQUIREMENTS = ("click", "rich", "pydantic", "pyyaml", "numpy", "pypdf")  # pypdf: `grade check` of a filled PDF answer sheet
 # pydantic evaluates `X | None` annotations at run time: on Python 3.9 it needs this backport
 KIT_EXTRA_REQUIREMENTS = ('eval_type_backport>=0.2; python_version < "3.10"',)
 # the grader's commands that the kit answers with a one-line refusal (plus any `grade kit` passes)
@@ -203,6 +203,8 @@ It writes `{prefix}YOUR_ID.yaml`: write each answer between the quotes of its li
 | --- | --- |
 | Linux, macOS | `.venv/bin/grade check {prefix}YOUR_ID.yaml` |
 | Windows | `.venv\\Scripts\\grade check {prefix}YOUR_ID.yaml` |
+
+A filled PDF answer sheet is checked the same way: `grade check {prefix}YOUR_ID.pdf`.
 
 `grade check` reads every answer back as the grader understands it ("read as") and points at
 anything it cannot read, with what to do. For the items marked as checkable it also says whether

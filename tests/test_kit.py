@@ -133,3 +133,27 @@ def test_the_kit_has_its_docs_its_python_and_no_ta_parts(kit):
     for heavy in ("sympy", "Jinja2", "jdatetime", "tzdata", "torch", "weasyprint"):
         assert heavy not in project
     assert not (out / "grader" / "report").exists() and (out / "grader" / "_kit.py").exists()
+
+
+def test_the_kit_checks_a_filled_pdf_sheet(kit, tmp_path):
+    """From the kit's files only: `grade check` reads the bundled filled sheet (pypdf, a kit
+    requirement) with the same verdicts the kit gives for YAML."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "HW4_T_401234570.pdf").write_bytes((SUBMISSIONS / "HW4_T_401234570.pdf").read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(kit[0])}
+    script = (
+        "import sys, grader; assert grader.__file__.startswith(sys.argv[1]), grader.__file__\n"
+        "from grader.cli import main\n"
+        "code = main(['check', 'HW4_T_401234570.pdf'])\n"
+        "assert 'torch' not in sys.modules and 'weasyprint' not in sys.modules\n"
+        "sys.exit(code)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(kit[0])], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "q1.a.fc_weights (1 pt): correct" in out and "q6.c.sigmoid_max_grad (1 pt): invalid" in out
+    assert "q1.c.unet_conv2_params (2 pts)" in out
+    from grader.kit import KIT_REQUIREMENTS
+
+    assert "pypdf" in KIT_REQUIREMENTS
