@@ -575,6 +575,9 @@ def print_table(data: dict[str, Any]) -> None:
         import review
 
         rows += review.table_rows(data["review"], verdict)
+    import sheets
+
+    rows += sheets.table_rows(data)
     mc = data.get("machine")
     if mc:
         rows.insert(0, ("machine: 2 busy processes vs 1", f"{mc['parallel_speedup_2']:.2f}x the throughput of one (ideal 2.00)", ""))
@@ -596,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller run: N = 200 end to end, fewer repeats")
     parser.add_argument("--n", type=int, default=None, help="submissions end to end (default 1000; --quick 200)")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: checking,formulas,render,e2e,regrade,backup,integrity,startup,memory,review")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: checking,formulas,render,e2e,sheets,regrade,backup,integrity,startup,memory,review")
     parser.add_argument("--save-baseline", action="store_true", help="also write bench/baseline-<date>.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (printed)")
     args = parser.parse_args(argv)
@@ -637,6 +640,10 @@ def main(argv: list[str] | None = None) -> int:
             data["render"] = bench_render(folder, count=10 if quick else 24, repeats=1 if quick else 2, tmp=tmp)
         if "e2e" not in skip:
             data["end_to_end"] = {"n": n, "runs": bench_end_to_end(folder, tmp, [1, 2])}
+        if "sheets" not in skip:
+            import sheets  # bench/sheets.py: the PDF answer sheet
+
+            data["sheets"] = sheets.bench_sheets(folder, tmp, n=n, run_cli=run_cli, log=log, reports_s_per_pdf=sheets.report_seconds(data))
         if "regrade" not in skip:
             out_dir = tmp / "e2e-2"
             if not (out_dir / "gradebook.sqlite").exists():
