@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader.errors import SubmissionError
-from grader.submission import load_submission
 from grader.rubric import load_rubric
+from grader.submission import load_submission
 from tests.adversarial.hostile_pdfs import GOOD_FIELD, form_pdf
 from tests.conftest import HW4_RUBRIC
 
