@@ -212,20 +212,15 @@ def _read(data: bytes, name: str) -> SheetRead:
             decrypted = False
         if not decrypted:
             raise _unreadable(name, "the file is encrypted with a password; save it again without a password")
-    pages = len(reader.pages)
+    pages = _page_count(reader)
     if pages > MAX_PAGES:
         raise _unreadable(name, f"{pages:,} pages (the limit is {MAX_PAGES:,})")
     info = _info(reader)
-    fields = reader.get_fields() or {}
-    if len(fields) > MAX_FIELDS * 4:
-        raise _unreadable(name, f"{len(fields):,} form fields (the limit is {MAX_FIELDS:,})")
+    fields = form_fields(reader, name)
     answers: dict[str, Any] = {}
     own: dict[str, str] = {}
     total = 0
-    for qualified, fld in fields.items():
-        key = str(qualified)
-        if not isinstance(fld, dict) or ("/Parent" in fld and fld.get("/V") is None):
-            continue  # a widget of a field (radio button kid) has no value of its own
+    for key, fld in fields.items():
         value = field_value(fld)
         if isinstance(value, str):
             size = len(value)
@@ -267,6 +262,66 @@ def _read(data: bytes, name: str) -> SheetRead:
     if sheet_pages is not None and not 0 < sheet_pages <= pages:
         sheet_pages = None
     return SheetRead(document=document, pages=pages, sheet_pages=sheet_pages, has_fields=has_fields, warnings=warnings)
+
+
+def _page_count(reader: Any) -> int:
+    """The page tree's /Count: what the file says, without walking the tree (the count is only
+    shown to the TA; the form is found from /AcroForm, not from the pages)."""
+    try:
+        count = reader.trailer["/Root"]["/Pages"]["/Count"]
+        return max(0, int(count))
+    except Exception:  # noqa: BLE001 - a broken or missing /Count: walk the tree (bounded by pypdf)
+        return len(reader.pages)
+
+
+_INHERITED = ("/FT", "/V", "/Opt", "/Ff")
+
+
+def form_fields(reader: Any, name: str) -> dict[str, dict[str, Any]]:
+    """Terminal fields of the /AcroForm by qualified name (parent names joined with "."), each as
+    {/FT, /V, /Opt, /Ff, /Kids} with the inheritable entries taken from its ancestors.
+
+    A walk of /Fields and /Kids that reads only the field dictionaries (pypdf's `get_fields`
+    also reads every widget's page: ~3x the time for the same values), bounded in count and
+    depth, with cycles cut. A kid without its own name, or with its parent's (WeasyPrint's radio
+    buttons), is a widget of its parent, not a field.
+    """
+    root = reader.trailer["/Root"]
+    form = _resolve(root.get("/AcroForm")) if hasattr(root, "get") else None
+    top = _resolve(form.get("/Fields")) if isinstance(form, dict) else None
+    found: dict[str, dict[str, Any]] = {}
+    if not isinstance(top, list):
+        return found
+    seen: set[int] = set()
+    visited = 0
+    stack: list[tuple[Any, str, dict[str, Any], int]] = [(ref, "", {}, 0) for ref in reversed(top[: MAX_FIELDS * 4])]
+    while stack:
+        ref, parent_name, inherited, depth = stack.pop()
+        node = _resolve(ref)
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        visited += 1
+        if visited > MAX_FIELDS * 4 or depth > MAX_FIELD_DEPTH:
+            raise _unreadable(name, f"more than {MAX_FIELDS:,} form fields" if visited > MAX_FIELDS * 4 else f"form fields nested deeper than {MAX_FIELD_DEPTH}")
+        own_name = node.get("/T")
+        label = _text(_resolve(own_name)) if own_name is not None else ""
+        qualified = f"{parent_name}.{label}" if parent_name and label else (label or parent_name)
+        values = {**inherited, **{k: node[k] for k in _INHERITED if k in node}}
+        kids = _resolve(node.get("/Kids"))
+        children = []
+        for kid in kids[: MAX_FIELDS * 4] if isinstance(kids, list) else ():
+            kid_node = _resolve(kid)
+            kid_name = kid_node.get("/T") if isinstance(kid_node, dict) else None
+            if kid_name is not None and _text(_resolve(kid_name)) != label:
+                children.append(kid)
+        if children:
+            stack.extend((kid, qualified, values, depth + 1) for kid in reversed(children))
+        elif qualified:
+            found[qualified] = {**values, "/Kids": kids}
+            if len(found) > MAX_FIELDS:
+                raise _unreadable(name, f"more than {MAX_FIELDS:,} form fields")
+    return found
 
 
 def _int(value: Any) -> int | None:

@@ -263,6 +263,7 @@ class SheetWriter:
             for ref in form["/Fields"]:
                 widget = ref.get_object()
                 name = str(widget.get("/T", ""))
+                widget.pop(NameObject("/TU"), None)  # WeasyPrint's tooltip repeats the name: one string less to parse per field
                 if name in own:  # who the sheet is for: filled in, read-only
                     widget[NameObject("/V")] = TextStringObject(own[name])
                     widget[NameObject("/Ff")] = NumberObject(int(widget.get("/Ff", 0)) | 1)
