@@ -188,6 +188,7 @@ class SheetWriter:
         from grader.report.render import TEMPLATE_DIR as REPORT_TEMPLATES
         from grader.report.render import TEMPLATE_PACKAGE as REPORT_PACKAGE
         from grader.report.render import UA_STYLESHEET, font_face_css, make_fetcher, report_html_class, use_faster_pdf_compression
+        from grader.report.text import bidi_text, isolated
 
         use_faster_pdf_compression()
         self.rubric = rubric
@@ -202,6 +203,7 @@ class SheetWriter:
             lstrip_blocks=True,
         )
         env.filters["grid"] = grid_text
+        env.filters["fa"] = lambda text: isolated(bidi_text(text))  # Latin/math runs kept left-to-right, as in reports
         self._template = env.get_template("sheet.html")
         self.fetcher = make_fetcher()
         self.font_config = FontConfiguration()
