@@ -283,11 +283,11 @@ def _init_worker(rubric_path: str) -> None:
     _WORKER["writer"] = SheetWriter(load_rubric(rubric_path))
 
 
-def _write_some(job: tuple[list[str], str]) -> list[str]:
+def _write_some(job: tuple[list[str], str], writer: SheetWriter | None = None) -> list[str]:
     from grader.output import atomic_write
 
     ids, folder = job
-    writer: SheetWriter = _WORKER["writer"]
+    writer = writer or _WORKER["writer"]
     paths = []
     for student_id in ids:
         path = Path(folder) / f"{writer.rubric.file_prefix}{student_id}.pdf"
@@ -319,8 +319,7 @@ def write_sheets(rubric: Rubric, student_ids: Iterable[str], out_dir: Path, *, j
             raise SubmissionError(f"{existing[0]} exists ({len(existing)} of the sheets do); pass --force to overwrite them")
     jobs = max(1, min(jobs, len(ids) // 8 or 1))  # each worker renders the items part once (~1 s)
     if jobs == 1:
-        _WORKER["writer"] = SheetWriter(rubric)
-        return [Path(p) for p in _write_some((ids, str(out_dir)))]
+        return [Path(p) for p in _write_some((ids, str(out_dir)), SheetWriter(rubric))]
     chunks = [ids[k::jobs] for k in range(jobs)]
     context = multiprocessing.get_context("forkserver")  # as grading: never fork a process that ran torch
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(str(rubric.path),)) as pool:

@@ -12,9 +12,16 @@ import pytest
 
 @pytest.fixture(scope="session")
 def sheet_writer(hw4):
+    import gc
+
     from grader.sheet.write import SheetWriter
 
-    return SheetWriter(hw4)
+    writer = SheetWriter(hw4)
+    yield writer
+    # freed now, not at interpreter exit, where WeasyPrint's FontConfiguration.__del__ fails
+    writer.__dict__.clear()
+    del writer
+    gc.collect()
 
 
 @pytest.fixture(scope="session")
