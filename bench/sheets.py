@@ -73,7 +73,7 @@ def bench_sheets(folder: Path, tmp: Path, *, n: int, run_cli: Any, log: Any, rep
     roster.write_text("\n".join(i for i in ids if i) + "\n", encoding="utf-8")
     blanks = tmp / "sheets-blank"
     log(f"sheets: grade sheet --roster ({len(ids)} students) --jobs 2")
-    run = run_cli(["sheet", "--roster", str(roster), "--out", str(blanks), "--jobs", "2"])
+    run = run_cli(["sheet", "--roster", str(roster), "--out", str(blanks), "--jobs", "2", "--rubric", str(rubric.path)])
     written = len(list(blanks.glob("*.pdf")))
     out: dict[str, Any] = {
         "n": len(ids),
