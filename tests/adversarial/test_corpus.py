@@ -17,9 +17,10 @@ import pytest
 from grader.engine import grade_batch
 from grader.model import Status
 from tests.adversarial.conftest import NOT_IN_ROSTER, build_corpus, tree
+from tests.bounds import cpu_bounded
 from tests.conftest import HW4_RUBRIC
 
-CORPUS_SECONDS = 30.0  # generous: catches a hang, not a slowdown (measured: ~3-6 s)
+CORPUS_SECONDS = 90.0  # generous: catches a hang, not a slowdown (measured: ~3-6 s, ~15 s with the hostile PDFs)
 PWNED = [Path("/tmp/hwgrader-pwned"), Path("/tmp/hwgrader-evil")]
 TRACEBACK = "Traceback (most recent call last)"
 
@@ -240,10 +241,8 @@ def test_unreadable_files_fail_fast(corpus_dir, manifest):
     for name, expected in manifest.items():
         if expected["outcome"] != "unreadable" or "�" in name:
             continue
-        start = time.perf_counter()
-        with pytest.raises(SubmissionError):
+        with cpu_bounded(PDF_SECONDS + 1.0 if name.endswith(".pdf") else 3.0, name), pytest.raises(SubmissionError):
             load_submission(corpus_dir / name, prefix="HW4_T_")
-        assert time.perf_counter() - start < (PDF_SECONDS + 0.5 if name.endswith(".pdf") else 1.0), name
 
 
 def test_the_ten_million_entry_tensor_is_refused_quickly(hw4):
@@ -256,15 +255,11 @@ def test_the_ten_million_entry_tensor_is_refused_quickly(hw4):
     item = hw4.item("q3.a.dL_dP1")
     row = [0.0] * 1000
     raw = [[row] * 100 for _ in range(100)]  # 10^7 entries, as YAML lists would give them
-    start = time.perf_counter()
-    with pytest.raises(LimitExceeded, match="element count"):
+    with cpu_bounded(3.0, "a 10^7-entry list"), pytest.raises(LimitExceeded, match="element count"):
         kind.parse(raw, item)
-    assert time.perf_counter() - start < 1.0
     text = tensor_text(10_000_000)
-    start = time.perf_counter()
-    with pytest.raises(LimitExceeded, match="text length"):
+    with cpu_bounded(3.0, "a 10^7-entry text"), pytest.raises(LimitExceeded, match="text length"):
         kind.parse(text, item)
-    assert time.perf_counter() - start < 1.0
 
 
 def test_html_reaches_the_report_as_text_and_loads_nothing(tmp_path, hw4, hw4_keys):
