@@ -15,10 +15,10 @@ from grader.cli.common import the_rubric
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None, help="One sheet per id of this roster (one id per line, or a CSV with a student_id column), into --out.")
 @click.option("--rubric", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Rubric (default: the only one found, e.g. rubrics/hw4.yaml).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="With --student: write here (default: <prefix><id>.pdf in the current folder).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("sheets"), show_default=True, help="With --roster: the folder to write <prefix><id>.pdf files into.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None, help="The folder to write <prefix><id>.pdf into (default: sheets/ with --roster, the current folder with --student).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="With --roster: worker processes (default: all cores).")
 @click.option("--force", is_flag=True, help="Overwrite existing sheets.")
-def sheet_cmd(student_id: str | None, roster: Path | None, rubric: Path | None, output: Path | None, out_dir: Path, jobs: int | None, force: bool) -> None:
+def sheet_cmd(student_id: str | None, roster: Path | None, rubric: Path | None, output: Path | None, out_dir: Path | None, jobs: int | None, force: bool) -> None:
     """Write a fillable answer sheet HW4_T_<id>.pdf: every item with its field, titles and hints,
     and the student's numeric instance. Students fill it in a PDF viewer, save it, and submit it."""
     from grader.errors import SubmissionError
@@ -35,13 +35,17 @@ def sheet_cmd(student_id: str | None, roster: Path | None, rubric: Path | None, 
     if roster is not None:
         from grader.pipeline import read_roster
 
+        out_dir = out_dir or Path("sheets")
         paths = write_sheets(rubric_obj, read_roster(roster), out_dir, jobs=jobs or os.cpu_count() or 1, force=force)
         click.echo(f"wrote {len(paths)} answer sheet(s) into {out_dir}")
         return
     assert student_id is not None
     if not valid_student_id(student_id):
         raise SubmissionError(f"student id {student_id!r}: expected 1-64 letters, digits, '-' or '_'")
-    path = output or Path(f"{rubric_obj.file_prefix}{student_id}.pdf")
+    if output is not None and out_dir is not None:
+        raise SubmissionError("give either -o FILE or --out DIR for one student's sheet, not both")
+    path = output or (out_dir or Path()) / f"{rubric_obj.file_prefix}{student_id}.pdf"
+    path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not force:
         raise SubmissionError(f"{path} exists; pass --force to overwrite it")
     from grader.output import atomic_write

@@ -95,6 +95,10 @@ def test_grade_sheet_for_a_student_and_for_a_roster(tmp_path, capsys, hw4, monke
     assert (tmp_path / f"HW4_T_{STUDENT}.pdf").is_file()
     assert main(["sheet", "--student", STUDENT, "--rubric", str(hw4.path)]) == 2
     assert "exists; pass --force" in capsys.readouterr().err
+    assert main(["sheet", "--student", STUDENT, "--out", "mine", "--rubric", str(hw4.path)]) == 0  # --out is the folder
+    assert (tmp_path / "mine" / f"HW4_T_{STUDENT}.pdf").is_file()
+    assert main(["sheet", "--student", STUDENT, "--out", "mine", "-o", "x.pdf", "--rubric", str(hw4.path)]) == 2
+    assert "not both" in capsys.readouterr().err
     roster = tmp_path / "roster.txt"
     roster.write_text("401234568\n401234569\n", encoding="utf-8")
     assert main(["sheet", "--roster", str(roster), "--out", "sheets", "--rubric", str(hw4.path), "-j", "1"]) == 0
