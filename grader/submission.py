@@ -459,6 +459,11 @@ def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = Non
         raise SubmissionError(f"{name}: answers: expected a mapping of item id to answer, got {_type_name(answers)}")
     answers = {str(k): v for k, v in answers.items()}
     unknown_top = sorted(set(map(str, document)) - {"student_id", "answers", "instances", "name", "homework", "file_prefix"})
+    misplaced = [k for k in unknown_top if item_ids is not None and k in item_ids]
+    if misplaced:  # the commonest slip of a hand-written file: answers without the `answers:` block
+        shown_ids = ", ".join(misplaced[:5]) + (" …" if len(misplaced) > 5 else "")
+        warnings.append(f"{shown_ids}: item ids at the top level were not read; put them under `answers:`, indented")
+    unknown_top = [k for k in unknown_top if k not in misplaced]
     if unknown_top:
         warnings.append(f"unknown top-level keys ignored: {', '.join(unknown_top)}")
     if item_ids is not None:

@@ -100,6 +100,7 @@ def test_json_nan_is_refused(tmp_path):
         ('student_id: "401234567"\n', "no answers mapping"),
         ('student_id: "401234567"\nanswers:\n  q9.z: 1\n', "unknown item ids ignored: q9.z"),
         ('student_id: "401234567"\nextra: 1\nanswers: {}\n', "unknown top-level keys ignored: extra"),
+        ('student_id: "401234567"\nq1.a.fc_units: 1\nextra: 1\n', "q1.a.fc_units: item ids at the top level were not read; put them under `answers:`"),
     ],
 )
 def test_warnings(tmp_path, data, warning):
