@@ -109,20 +109,7 @@ def backup(db: Path, *, keep: int = KEEP) -> Path | None:
     folder = backup_dir(db)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{db.stem}-{_stamp()}.sqlite"
-    tmp = target.with_name("." + target.name + f".pid{os.getpid()}.tmp")
-    src = sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(tmp)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        src.close()
+    _copy_database(db, target)
     for old in backups(db)[keep:]:
         old.unlink(missing_ok=True)
     return target
@@ -136,6 +123,25 @@ class Recovered:
     scores: int
     replayed: int  # journal entries applied on top of the source
     moved_aside: Path | None
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """Copy a gradebook with SQLite's backup API into a temp file beside `target`, then rename it
+    into place: a copy stopped half-way (backup or restore) never leaves a partial gradebook."""
+    tmp = target.with_name("." + target.name + f".pid{os.getpid()}.tmp")
+    src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        src.close()
 
 
 def _move_aside(db: Path) -> Path | None:
@@ -204,15 +210,7 @@ def restore(db: Path, *, source: Path | None = None) -> Recovered:
         what = str(source) if source is not None else f"no usable backup in {backup_dir(db)}"
         raise GradebookError(f"{db}: cannot restore: {what if source is None else what + ' is not a usable gradebook'}; try `grade gradebook rebuild`")
     aside = _move_aside(db)
-    src = sqlite3.connect(chosen.resolve().as_uri() + "?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(db)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
+    _copy_database(chosen, db)
     with Gradebook.open(db) as book:
         replayed = replay(book, only_newer=True)
         when = _backup_time(chosen)
