@@ -230,7 +230,7 @@ class GradeCache:
             self._new[path.name] = entry
 
     def save(self) -> None:
-        from grader.output import atomic_write
+        from grader.fsio import atomic_write
 
         if self._new == self._old and self.path.is_file():
             return  # nothing graded afresh, nothing gone: the file on disk is this cache

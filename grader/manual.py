@@ -129,7 +129,7 @@ def export_sheet(book: Gradebook, *, homework: str | None = None, part: str | No
 
 
 def write_sheet(book: Gradebook, path: Path, *, homework: str | None = None, part: str | None = None) -> tuple[RunInfo, int]:
-    from grader.output import atomic_write
+    from grader.fsio import atomic_write
 
     text, run, rows = export_sheet(book, homework=homework, part=part)
     atomic_write(path, text)

@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 from grader.engine import BatchResult, grade_batch
 from grader.errors import ReportError
+from grader.fsio import atomic_write
 from grader.gradecache import GradeCache
-from grader.output import atomic_write, dumps, result_doc, retire_stale, write_grades_csv, write_results
+from grader.output import dumps, result_doc, retire_stale, write_grades_csv, write_results
 from grader.rubric import Rubric
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def run_grading(
                 dry_run=dry_run, course=course, on_diff=on_diff, roster=roster, started=started, pool=pool, others=others,
             )
     except KeyboardInterrupt:  # the workers are gone: no temp file of theirs (or ours) may stay
-        from grader.output import remove_stale_temps
+        from grader.fsio import remove_stale_temps
 
         for where in (out_dir, out_dir / "results", out_dir / "reports"):
             remove_stale_temps(where)
@@ -168,9 +169,9 @@ def _run(
     others: Mapping[str, str] | None = None,
 ) -> RunOutcome:
     from grader.course import load_course_for
+    from grader.fsio import check_writable
     from grader.gradebook import Gradebook, default_db, diff_runs, merge_manual, snapshot_from_json, utc_now
     from grader.keys import reference_fingerprint
-    from grader.output import check_writable
     from grader.policy import apply_batch, read_manifest
     from grader.recovery import backup, guard
     from grader.workspace import check_out_dir, later_changed, missing_earlier

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from grader import journal
+from grader import fsio, journal
 from grader.gradebook import Gradebook, GradebookError, utc_now
 from grader.model import ManualScore
 
@@ -128,18 +128,19 @@ class Recovered:
 def _copy_database(source: Path, target: Path) -> None:
     """Copy a gradebook with SQLite's backup API into a temp file beside `target`, then rename it
     into place: a copy stopped half-way (backup or restore) never leaves a partial gradebook."""
-    tmp = target.with_name("." + target.name + f".pid{os.getpid()}.tmp")
     src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
     try:
-        dst = sqlite3.connect(tmp)
+        tmp = fsio.staged_path(target)
         try:
-            src.backup(dst)
-        finally:
-            dst.close()
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+            fsio.commit_staged(tmp, target)
+        except BaseException:
+            fsio.discard_staged(tmp)
+            raise
     finally:
         src.close()
 

@@ -393,7 +393,7 @@ def scaffold(
 ) -> Scaffold:
     """Write the new homework's files (see the module docstring); RubricError if any exists."""
     from grader.course import jalali, load_course, parse_moment
-    from grader.output import atomic_write
+    from grader.fsio import atomic_write
 
     if not HOMEWORK_ID.match(homework):
         raise RubricError(f"homework id {homework!r}: expected a lower-case letter, then letters, digits or '_' (like hw5)")

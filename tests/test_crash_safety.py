@@ -1,7 +1,7 @@
 """Crash safety: every output is written atomically, and SIGKILL at any moment loses nothing.
 
 - A static audit: every place in grader/ that writes a file goes through a temp file + rename
-  (grader.output.atomic_write, or the report's write_atomic), or is SQLite (transactions).
+  (grader.fsio.atomic_write), or is SQLite (transactions).
 - `grade <folder> --no-pdf --out X` on 40 generated answer files (with a manifest, so the
   policy and the late-day ledger are exercised) is killed with SIGKILL at several moments (a
   fraction of a run's time, and the instant it starts writing results/, grades.csv,
@@ -46,10 +46,10 @@ WRITES = re.compile(
 )
 # path:line-pattern -> why it is safe
 ATOMIC = {
-    "grader/output.py": "atomic_write: mkstemp in the target folder, fsync, os.replace, fsync of the folder",
-    "grader/report/render.py": "write_atomic: grader.output.atomic_write (PDF bytes rendered in memory first)",
+    "grader/fsio.py": "atomic_write: mkstemp in the target folder, fsync, os.replace, fsync of the folder",
+    "grader/report/render.py": "grader.fsio.atomic_write (PDF bytes rendered in memory first)",
     "grader/report/charts.py": "savefig into an in-memory buffer (a data: URI), no file",
-    "grader/sheet/write.py": "write_pdf() to bytes in memory; files only through grader.output.atomic_write",
+    "grader/sheet/write.py": "write_pdf() to bytes in memory; files only through grader.fsio.atomic_write",
 }
 
 
@@ -76,13 +76,13 @@ def test_every_writer_is_atomic():
     """A new `open(..., "w")`/write_text/savefig-to-a-file in grader/ must use atomic_write."""
     writers = _writers()
     unexpected = {path: lines for path, lines in writers.items() if path not in ATOMIC and path not in NOT_ATOMIC}
-    assert not unexpected, f"non-atomic writers (use grader.output.atomic_write): {unexpected}"
+    assert not unexpected, f"non-atomic writers (use grader.fsio.atomic_write): {unexpected}"
     charts = "\n".join(writers.get("grader/report/charts.py", []))
     assert "savefig(buffer" in charts or not charts
 
 
 def test_atomic_write_leaves_the_old_file_or_the_new(tmp_path):
-    from grader.output import atomic_write, remove_stale_temps
+    from grader.fsio import atomic_write, remove_stale_temps
 
     target = tmp_path / "x.json"
     atomic_write(target, "old\n")
@@ -273,7 +273,7 @@ def test_a_killed_render_leaves_no_temp_after_the_next_one(tmp_path, hw4, hw4_ke
 
 
 def test_unchanged_results_are_not_rewritten(tmp_path):
-    from grader.output import write_if_changed
+    from grader.fsio import write_if_changed
 
     path = tmp_path / "r.json"
     assert write_if_changed(path, "{}\n") is True

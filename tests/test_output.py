@@ -1,4 +1,4 @@
-"""grader.output's file primitives: staging a write, then committing it."""
+"""grader.fsio's file primitives: staging a write, then committing it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.output import commit_staged, stage_write
+from grader.fsio import commit_staged, stage_write
 
 
 @pytest.mark.parametrize(("sync_dir", "folder_synced"), [(True, True), (False, False)])

@@ -112,7 +112,8 @@ def export_cmd(
     gradebook). `bonus` is the early-submission bonus; bonus *items* (the rubric's) are in their
     question. With --term (or --format canvas/moodle): the term table, one column per homework.
     """
-    from grader.output import atomic_write, dumps
+    from grader.fsio import atomic_write
+    from grader.output import dumps
 
     if term or fmt in ("canvas", "moodle"):
         text, students = _term_export(fmt, out_dir, db, homework, roster, assignment_ids)

@@ -266,7 +266,7 @@ def _short(text: str, limit: int = 300) -> str:
 def template_cmd(student_id: str, rubric: Path | None, output: Path | None, force: bool) -> None:
     """Write a student's answer skeleton: every item, its kind, a format example and their instance."""
     from grader.errors import SubmissionError
-    from grader.output import atomic_write
+    from grader.fsio import atomic_write
     from grader.rubric import load_rubric
     from grader.submission import valid_student_id
     from grader.template import render_template

@@ -48,7 +48,7 @@ def sheet_cmd(student_id: str | None, roster: Path | None, rubric: Path | None, 
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not force:
         raise SubmissionError(f"{path} exists; pass --force to overwrite it")
-    from grader.output import atomic_write
+    from grader.fsio import atomic_write
 
     atomic_write(path, SheetWriter(rubric_obj).pdf(student_id))
     click.echo(f"wrote {path}: fill it in a PDF viewer, Save it, then: grade check {path.name}")

@@ -9,8 +9,8 @@ import csv
 import io
 from pathlib import Path
 
+from grader.fsio import atomic_write
 from grader.integrity.findings import IntegrityReport
-from grader.output import atomic_write
 
 INTEGRITY_CSV = "integrity.csv"
 KEY_HEALTH_CSV = "key-health.csv"

@@ -30,9 +30,9 @@ from datetime import datetime
 from pathlib import Path
 
 from grader.errors import ReportError
+from grader.fsio import atomic_write, commit_staged, discard_staged, remove_stale_temps, stage_write, sync_dir
 from grader.model import SubmissionResult
-from grader.output import commit_staged, discard_staged, remove_stale_temps, stage_write, sync_dir
-from grader.report.render import fingerprint, get_renderer, render_bytes, render_to_file, write_atomic
+from grader.report.render import fingerprint, get_renderer, render_bytes, render_to_file
 from grader.report.view import StudentView, SummaryView, build_student_view, content_hash
 from grader.rubric import Rubric
 
@@ -97,7 +97,7 @@ def save_index(out_dir: Path, index: dict[str, IndexEntry]) -> None:
     reports = {name: {"view": e.view, "inputs": e.inputs} for name, e in sorted(index.items())}
     payload = {"version": INDEX_VERSION, "reports": reports}
     try:
-        write_atomic(out_dir / INDEX_NAME, (json.dumps(payload, indent=1) + "\n").encode("utf-8"))
+        atomic_write(out_dir / INDEX_NAME, (json.dumps(payload, indent=1) + "\n").encode("utf-8"))
     except OSError as exc:
         raise ReportError(f"cannot write the report index {out_dir / INDEX_NAME}: {exc.strerror or exc}") from exc
 

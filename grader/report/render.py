@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from grader.errors import ReportError
+from grader.fsio import atomic_write
 from grader.report.text import fmt_points, isolated
 from grader.report.view import StudentView, SummaryView
 
@@ -283,13 +284,6 @@ def get_renderer() -> Renderer:
     return _RENDERER
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Never a half PDF: the grader's one atomic writer (temp file, fsync, rename)."""
-    from grader.output import atomic_write
-
-    atomic_write(path, data)
-
-
 def render_bytes(render: Any, path: Path, what: str) -> bytes:
     """Run `render()` (-> PDF bytes); any failure is a `ReportError` naming `what` and `path`.
 
@@ -311,6 +305,6 @@ def render_to_file(render: Any, path: Path, what: str) -> None:
     """`render_bytes`, then write the PDF atomically; any failure is a `ReportError`."""
     data = render_bytes(render, path, what)
     try:
-        write_atomic(path, data)
+        atomic_write(path, data)  # never a half PDF
     except OSError as exc:
         raise ReportError(f"cannot write {what} ({path}): {exc.strerror or exc}") from exc

@@ -284,7 +284,7 @@ def _init_worker(rubric_path: str) -> None:
 
 
 def _write_some(job: tuple[list[str], str], writer: SheetWriter | None = None) -> list[str]:
-    from grader.output import atomic_write
+    from grader.fsio import atomic_write
 
     ids, folder = job
     writer = writer or _WORKER["writer"]

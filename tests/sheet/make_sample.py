@@ -68,7 +68,7 @@ def main() -> None:
     import pypdf
 
     sys.path.insert(0, str(ROOT))
-    from grader.output import atomic_write
+    from grader.fsio import atomic_write
     from grader.rubric import load_rubric
     from grader.sheet.fill import fill_sheet
     from grader.sheet.write import SheetWriter
