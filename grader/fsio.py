@@ -5,14 +5,21 @@ A write is staged (the whole content, synced, in a temp file beside the target) 
 (renamed over the target, the folder synced). Temp files are `.<name>.pid<PID>.<random>.tmp`,
 so one left by a killed process is recognised and removed by `remove_stale_temps`. Everything in
 grader/ that writes a file goes through here (tests/test_crash_safety.py audits it).
+
+`SkipIndex` is the one "skip if unchanged" index file (grading cache, results index, report
+index): versioned, written atomically, and a damaged one only means redoing the work.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 
 def _umask() -> int:
@@ -169,3 +176,65 @@ def remove_stale_temps(folder: Path) -> list[Path]:
             except OSError:
                 pass
     return removed
+
+
+# -- the "skip if unchanged" index -------------------------------------------------------------
+
+T = TypeVar("T")
+_BAD_ENTRY = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class SkipIndex:
+    """A small JSON file that lets a re-run skip work whose inputs are unchanged: the grading
+    cache, the results index, the report index. One format and one rule for all three:
+
+        {"version": N, "key": K (optional), <entries_field>: {name: entry}}
+
+    `load` never raises: a missing, unreadable, damaged or foreign file (other version, other
+    `key`) reads as empty, which only means "do everything again"; an entry `parse` rejects is
+    dropped alone. `legacy` reads older versions: version -> a function turning an old entry
+    into the current raw form. `save` writes atomically, and not at all when nothing changed.
+    """
+
+    path: Path
+    version: int
+    entries_field: str = "entries"
+    key: str | None = None
+    legacy: Mapping[int, Callable[[Any], Any]] = field(default_factory=dict)
+
+    def load(self, parse: Callable[[Any], T] = _same) -> dict[str, T]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or not isinstance(entries := data.get(self.entries_field), dict):
+            return {}
+        version = data.get("version")
+        upgrade: Callable[[Any], Any] | None = _same if version == self.version else self.legacy.get(version) if isinstance(version, int) else None
+        if upgrade is None or data.get("key") != self.key:
+            return {}
+        loaded: dict[str, T] = {}
+        for name, raw in entries.items():
+            try:
+                loaded[str(name)] = parse(upgrade(raw))
+            except _BAD_ENTRY:
+                continue
+        return loaded
+
+    def save(self, entries: Mapping[str, T], *, previous: Mapping[str, T] | None = None, encode: Callable[[T], Any] = _same) -> bool:
+        """Write `entries` (names sorted; each through `encode` to JSON values) unless they equal
+        `previous` (what `load` gave) and the file is there. Returns whether it wrote; OSError
+        is the caller's to report."""
+        if previous is not None and dict(entries) == dict(previous) and self.path.is_file():
+            return False
+        payload: dict[str, Any] = {"version": self.version}
+        if self.key is not None:
+            payload["key"] = self.key
+        payload[self.entries_field] = {name: encode(entries[name]) for name in sorted(entries)}
+        atomic_write(self.path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n")
+        return True

@@ -24,7 +24,6 @@ in `<out>/.grading-cache.json`:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 import sys
@@ -32,6 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from grader.fsio import SkipIndex
 from grader.model import FileError, ItemResult, Status, SubmissionResult, Verdict
 
 CACHE_NAME = ".grading-cache.json"
@@ -161,6 +161,12 @@ def _sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def _entry(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise TypeError("a cache entry is an object")
+    return raw
+
+
 class GradeCache:
     """Lookups before grading, `store` after; `save` writes the file (the caller decides when)."""
 
@@ -172,17 +178,14 @@ class GradeCache:
         self._stats: dict[str, tuple[int, int, str]] = {}
         self.hits = 0
 
+    def _index(self) -> SkipIndex:
+        return SkipIndex(self.path, CACHE_VERSION, "files", self.key)
+
     @classmethod
     def load(cls, out_dir: Path, rubric: Any) -> GradeCache:
-        path = Path(out_dir) / CACHE_NAME
-        key = cache_key(rubric)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cls(path, key)
-        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("key") != key or not isinstance(data.get("files"), dict):
-            return cls(path, key)
-        return cls(path, key, data["files"])
+        cache = cls(Path(out_dir) / CACHE_NAME, cache_key(rubric))
+        cache._old = cache._index().load(_entry)
+        return cache
 
     def split(self, files: Sequence[Path]) -> tuple[list[SubmissionResult | FileError], list[Path]]:
         """(outcomes of unchanged files, files to grade). Records the files' stats and hashes
@@ -230,12 +233,7 @@ class GradeCache:
             self._new[path.name] = entry
 
     def save(self) -> None:
-        from grader.fsio import atomic_write
-
-        if self._new == self._old and self.path.is_file():
-            return  # nothing graded afresh, nothing gone: the file on disk is this cache
-        payload = {"version": CACHE_VERSION, "key": self.key, "files": dict(sorted(self._new.items()))}
         try:
-            atomic_write(self.path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n")
+            self._index().save(self._new, previous=self._old)
         except OSError:
             pass  # a cache that cannot be written only costs time next run

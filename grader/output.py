@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from grader.fsio import atomic_write, remove_stale_temps, sync_dir, write_if_changed
+from grader.fsio import SkipIndex, atomic_write, remove_stale_temps, sync_dir, write_if_changed
 from grader.model import ItemResult, SubmissionResult
 from grader.rubric import Rubric
 
@@ -152,14 +152,12 @@ def result_doc(result: SubmissionResult) -> ResultDoc:
 
 
 RESULTS_INDEX = ".results-index.json"  # {student id: [digest, size, mtime_ns]} of results/*.json as written
+RESULTS_INDEX_VERSION = 1
 
 
-def _load_results_index(out_dir: Path) -> dict[str, list[Any]]:
-    try:
-        data = json.loads((out_dir / RESULTS_INDEX).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): v for k, v in data.items() if isinstance(v, list) and len(v) == 3} if isinstance(data, dict) else {}
+def _results_entry(raw: Any) -> tuple[str, int, int]:
+    digest, size, mtime_ns = raw
+    return str(digest), int(size), int(mtime_ns)
 
 
 def write_results(results: Iterable[SubmissionResult | ResultDoc], out_dir: Path) -> list[Path]:
@@ -167,8 +165,9 @@ def write_results(results: Iterable[SubmissionResult | ResultDoc], out_dir: Path
     time stays); one written by an earlier run from the same JSON (same digest) and not touched
     since (same size and modification time) is not even formatted again."""
     remove_stale_temps(out_dir / "results")
-    index = _load_results_index(out_dir)
-    fresh: dict[str, list[Any]] = {}
+    skip = SkipIndex(out_dir / RESULTS_INDEX, RESULTS_INDEX_VERSION)
+    index = skip.load(_results_entry)
+    fresh: dict[str, tuple[str, int, int]] = {}
     paths = []
     for item in results:
         doc = item if isinstance(item, ResultDoc) else result_doc(item)
@@ -179,12 +178,11 @@ def write_results(results: Iterable[SubmissionResult | ResultDoc], out_dir: Path
             st = os.lstat(path) if entry is not None and entry[0] == doc.digest else None
         except OSError:
             st = None
-        if st is None or not stat.S_ISREG(st.st_mode) or [st.st_size, st.st_mtime_ns] != entry[1:]:  # type: ignore[index]
+        if st is None or entry is None or not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) != entry[1:]:
             write_if_changed(path, dumps(doc.data))
             st = os.lstat(path)
-        fresh[doc.student_id] = [doc.digest, st.st_size, st.st_mtime_ns]
-    if fresh != index:
-        atomic_write(out_dir / RESULTS_INDEX, json.dumps(fresh, sort_keys=True) + "\n")
+        fresh[doc.student_id] = (doc.digest, st.st_size, st.st_mtime_ns)
+    skip.save(fresh, previous=index)
     return paths
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import multiprocessing
 import os
 import re
@@ -28,9 +27,10 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from grader.errors import ReportError
-from grader.fsio import atomic_write, commit_staged, discard_staged, remove_stale_temps, stage_write, sync_dir
+from grader.fsio import SkipIndex, commit_staged, discard_staged, remove_stale_temps, stage_write, sync_dir
 from grader.model import SubmissionResult
 from grader.report.render import fingerprint, get_renderer, render_bytes, render_to_file
 from grader.report.view import StudentView, SummaryView, build_student_view, content_hash
@@ -73,31 +73,24 @@ class IndexEntry:
     inputs: str = ""  # hash of what the view was built from ("" if unknown)
 
 
+def _index(out_dir: Path) -> SkipIndex:
+    # version 1 held {name: view hash}: read as view hashes without input hashes
+    return SkipIndex(out_dir / INDEX_NAME, INDEX_VERSION, "reports", legacy={1: lambda view: {"view": view}})
+
+
+def _index_entry(raw: Any) -> IndexEntry:
+    return IndexEntry(str(raw.get("view", "")), str(raw.get("inputs", "")))
+
+
 def load_index(out_dir: Path) -> dict[str, IndexEntry]:
     """The last run's {file name: entry}; a missing or damaged index means "render all"."""
-    try:
-        data = json.loads((out_dir / INDEX_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or not isinstance(data.get("reports"), dict):
-        return {}
-    reports = data["reports"]
-    if data.get("version") == 1:
-        return {str(k): IndexEntry(str(v)) for k, v in reports.items()}
-    if data.get("version") != INDEX_VERSION:
-        return {}
-    return {
-        str(k): IndexEntry(str(v.get("view", "")), str(v.get("inputs", "")))
-        for k, v in reports.items()
-        if isinstance(v, dict)
-    }
+    return _index(out_dir).load(_index_entry)
 
 
-def save_index(out_dir: Path, index: dict[str, IndexEntry]) -> None:
-    reports = {name: {"view": e.view, "inputs": e.inputs} for name, e in sorted(index.items())}
-    payload = {"version": INDEX_VERSION, "reports": reports}
+def save_index(out_dir: Path, index: dict[str, IndexEntry], *, previous: dict[str, IndexEntry] | None = None) -> None:
+    """Write the index (not at all if it equals `previous` and is on disk)."""
     try:
-        atomic_write(out_dir / INDEX_NAME, (json.dumps(payload, indent=1) + "\n").encode("utf-8"))
+        _index(out_dir).save(index, previous=previous, encode=lambda e: {"view": e.view, "inputs": e.inputs})
     except OSError as exc:
         raise ReportError(f"cannot write the report index {out_dir / INDEX_NAME}: {exc.strerror or exc}") from exc
 
@@ -282,8 +275,7 @@ class PlannedReports:
             if any(job.future is not None for job in self._jobs):
                 sync_dir(self._out_dir)
         finally:
-            if index != self._previous or not (self._out_dir / INDEX_NAME).is_file():
-                save_index(self._out_dir, index)
+            save_index(self._out_dir, index, previous=self._previous)
         if failures:
             n = len(self._jobs)
             head = f"{len(failures)} of {n} report{'s' if n != 1 else ''} failed"
