@@ -7,11 +7,9 @@ rules to give credit and feedback.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from grader.gradecache import GradeCache
 from grader.keys import KeyBook
 from grader.kinds import get_kind
 from grader.model import FileError, ItemResult, Status, SubmissionResult, Verdict
+from grader.pool import running_pool, worker_state
 from grader.rubric import Item, Rubric, load_rubric
 from grader.submission import Submission, display_name, find_answer_files, load_submission, student_id_from_name, valid_student_id
 from grader.timeout import limit_message, time_limit
@@ -202,22 +201,16 @@ class BatchResult:
 
 # --- worker side: one rubric and key book per process ------------------------------------------
 
-_WORKER: dict[str, Any] = {}
 
-
-def _init_worker(rubric_path: str) -> None:
-    from grader.workers import quiet_worker
-
-    quiet_worker()  # Ctrl-C is the parent's to report
+def _worker_setup(rubric_path: str) -> tuple[Rubric, KeyBook]:
     rubric = load_rubric(rubric_path)
     keys = KeyBook(rubric)
     keys.warm()
-    _WORKER.update(rubric=rubric, keys=keys)
+    return rubric, keys
 
 
 def _grade_path(path: str) -> SubmissionResult | FileError:
-    rubric: Rubric = _WORKER["rubric"]
-    keys: KeyBook = _WORKER["keys"]
+    rubric, keys = worker_state()
     return grade_file(Path(path), rubric=rubric, keys=keys)
 
 
@@ -273,9 +266,7 @@ def grade_batch(
                 progress(done, total)
     else:
         KeyBook(rubric).warm()  # fail fast on a broken reference before starting workers
-        # forkserver, not fork: forking a parent that has run torch (its thread pools) deadlocks.
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(rubric.path,)) as pool:
+        with running_pool(jobs, what="grading", setup=_worker_setup, args=(str(rubric.path),)) as pool:
             chunk = max(1, len(files) // (jobs * 8))
             for done, outcome in enumerate(pool.map(_grade_path, [str(p) for p in files], chunksize=chunk), done_before + 1):
                 outcomes.append(outcome)

@@ -47,6 +47,12 @@ class OutputError(GraderError):
     exit_code = 8
 
 
+class WorkerError(GraderError):
+    """A worker process of a pool died (killed, out of memory): the batch cannot finish."""
+
+    exit_code = 1
+
+
 class PolicyError(GraderError):
     """The course policy or a submission-time manifest is inconsistent."""
 

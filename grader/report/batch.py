@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing
 import os
 import re
 import shutil
@@ -22,7 +21,6 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +30,7 @@ from typing import Any
 from grader.errors import ReportError
 from grader.fsio import SkipIndex, commit_staged, discard_staged, remove_stale_temps, stage_write, sync_dir
 from grader.model import SubmissionResult
+from grader.pool import BrokenProcessPool, new_pool
 from grader.report.render import fingerprint, get_renderer, render_bytes, render_to_file
 from grader.report.view import StudentView, SummaryView, build_student_view, content_hash
 from grader.rubric import Rubric
@@ -39,9 +38,6 @@ from grader.rubric import Rubric
 INDEX_NAME = ".report-index.json"
 SUMMARY_NAME = "summary.pdf"
 INDEX_VERSION = 2  # 1: {name: view hash}; read as view hashes without input hashes
-# A fresh interpreter per worker (not fork): workers never inherit the caller's threads, locks or
-# half-initialised native libraries. Each worker pays its imports once, in the initializer.
-START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}")
 
 
@@ -150,10 +146,7 @@ def collecting_only_new_objects() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _init_worker(temp_dir: str | None = None) -> None:
-    from grader.workers import quiet_worker
-
-    quiet_worker(temp_dir)  # Ctrl-C is the parent's; font copies go where the pool removes them
+def _worker_setup() -> None:
     get_renderer()  # templates, stylesheet, fonts: once per worker
     gc.freeze()  # ... and never walked by the collector again (see collecting_only_new_objects)
 
@@ -343,9 +336,8 @@ class ReportPool:
     def _new_executor(self, workers: int) -> ProcessPoolExecutor:
         if self._temp is None:
             self._temp = tempfile.mkdtemp(prefix="hwgrader-report-")
-        return ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context(START_METHOD), initializer=_init_worker, initargs=(self._temp,)
-        )
+        # font copies go to the pool's own folder, removed by close()
+        return new_pool(workers, setup=_worker_setup, temp_dir=self._temp)
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:

@@ -274,20 +274,20 @@ class SheetWriter:
         return out.getvalue()
 
 
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(rubric_path: str) -> None:
+def _worker_setup(rubric_path: str) -> SheetWriter:
     from grader.rubric import load_rubric
 
-    _WORKER["writer"] = SheetWriter(load_rubric(rubric_path))
+    return SheetWriter(load_rubric(rubric_path))
 
 
 def _write_some(job: tuple[list[str], str], writer: SheetWriter | None = None) -> list[str]:
     from grader.fsio import atomic_write
 
     ids, folder = job
-    writer = writer or _WORKER["writer"]
+    if writer is None:
+        from grader.pool import worker_state
+
+        writer = worker_state()
     paths = []
     for student_id in ids:
         path = Path(folder) / f"{writer.rubric.file_prefix}{student_id}.pdf"
@@ -299,10 +299,8 @@ def _write_some(job: tuple[list[str], str], writer: SheetWriter | None = None) -
 def write_sheets(rubric: Rubric, student_ids: Iterable[str], out_dir: Path, *, jobs: int = 1, force: bool = False) -> list[Path]:
     """Write `<prefix><id>.pdf` for each id into `out_dir` (each atomically), with `jobs`
     processes; an existing sheet is an error unless `force` (checked before anything is written)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     from grader.errors import SubmissionError
+    from grader.pool import running_pool
     from grader.submission import valid_student_id
 
     ids = list(dict.fromkeys(student_ids))
@@ -321,7 +319,6 @@ def write_sheets(rubric: Rubric, student_ids: Iterable[str], out_dir: Path, *, j
     if jobs == 1:
         return [Path(p) for p in _write_some((ids, str(out_dir)), SheetWriter(rubric))]
     chunks = [ids[k::jobs] for k in range(jobs)]
-    context = multiprocessing.get_context("forkserver")  # as grading: never fork a process that ran torch
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(str(rubric.path),)) as pool:
+    with running_pool(jobs, what="writing the answer sheets", setup=_worker_setup, args=(str(rubric.path),)) as pool:
         done = [p for paths in pool.map(_write_some, [(c, str(out_dir)) for c in chunks]) for p in paths]
     return sorted(Path(p) for p in done)
