@@ -420,6 +420,7 @@ class Gradebook:
         source: str,
         expected: Mapping[tuple[str, str], int] | None = None,
         overwrite: bool = False,
+        mine_too: bool = False,
     ) -> list[ScoreChange]:
         """Upsert scores in one transaction; returns every score with its previous value (changed
         or not). Unchanged scores are not rewritten; each change bumps the score's version.
@@ -427,7 +428,10 @@ class Gradebook:
         `expected`: (student, item) → the version the writer saw (0: no score). A key whose stored
         version differs, and whose stored score differs from the new one, is a conflict: unless
         `overwrite`, `ScoreConflictError` lists every conflict and nothing is stored. The check
-        and the write share one write-locked transaction, so two writers cannot both pass it."""
+        and the write share one write-locked transaction, so two writers cannot both pass it.
+        A change by the same grader since `expected` is a conflict only with `mine_too` (the
+        workspace: a stale browser tab of the same TA); without it a TA re-importing their own
+        sheet replaces their own earlier import."""
         now = utc_now()
         changes: list[ScoreChange] = []
         conflicts: list[ScoreConflict] = []
@@ -443,7 +447,7 @@ class Gradebook:
                 seen = None if expected is None else expected.get((student, item))
                 stored_version = 0 if old is None else old.version
                 if seen is not None and seen != stored_version and change.changed and not overwrite:
-                    if self._changed_by_others(homework, part, student, item, since=seen, grader=score.grader):
+                    if mine_too or self._changed_by_others(homework, part, student, item, since=seen, grader=score.grader):
                         conflicts.append(ScoreConflict(student, item, seen, old, score))
                         continue
                 version = stored_version + 1

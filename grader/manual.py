@@ -368,16 +368,18 @@ def set_score(
     answer_sha256: str | None = None,
     source: str = "web",
     overwrite: bool = False,
+    mine_too: bool = True,
 ) -> ScoreChange:
     """Store one TA score, guarded like a sheet row; the web workspace's write.
 
     set_score(book, *, homework, part, student_id, item_id, points, comment="", grader,
-              expected_version, answer_sha256=None, source="web", overwrite=False) -> ScoreChange
+              expected_version, answer_sha256=None, source="web", overwrite=False, mine_too=True) -> ScoreChange
 
     `expected_version` is the `ManualScore.version` the TA was shown (0: no score yet). If the
     stored version differs and the stored score is not already this one, nothing is stored and
     `ScoreConflictError` (exit 7; `.conflicts[0].current` is the stored score) is raised, unless
-    `overwrite`. `answer_sha256`: `answer_hash` of the answer the TA read (default: the latest
+    `overwrite`; with `mine_too` (the default) also when the stored score is this grader's own
+    newer one (a page loaded before their last save: a second browser tab). `answer_sha256`: `answer_hash` of the answer the TA read (default: the latest
     run's answer). ScoreError for an unknown student or item, or points outside 0..max_points.
     Returns the change (`.changed` False when the score was already stored)."""
     run = pick_run(book, homework, part)
@@ -393,7 +395,8 @@ def set_score(
     shown = answer_sha256 or answer_hash(answer[1])
     score = ManualScore(round(float(points), 4), comment, grader, answer_sha256=shown)
     (change,) = book.set_manual_scores(
-        homework, part, [(student_id, item_id, score)], source=source, expected={(student_id, item_id): expected_version}, overwrite=overwrite
+        homework, part, [(student_id, item_id, score)], source=source, expected={(student_id, item_id): expected_version}, overwrite=overwrite,
+        mine_too=mine_too,
     )
     return change
 

@@ -327,6 +327,33 @@ def test_two_tas_on_the_same_answer_conflict(store: ReviewStore) -> None:
     assert [e for e in store.grades("q1.explain")["401000002"].applied] == [half]
 
 
+def test_the_same_ta_in_two_tabs_gets_the_conflict_view(store: ReviewStore, ta: TestClient) -> None:
+    """A save carries the version its page was loaded with: a stale tab of the same TA conflicts."""
+    good = add_entry(ta, "q1.explain", "4", "Complete")
+    half = add_entry(ta, "q1.explain", "2", "Half")
+    at = next(n for n, a in enumerate(store.answers("q1.explain"), start=1) if a.student_id == "401000002")
+    tab_a, tab_b = ta.get(f"/item/q1.explain?at={at}").text, ta.get(f"/item/q1.explain?at={at}").text
+
+    def form_of(page: str, entry: int) -> dict[str, object]:
+        form = re.search(rf'<form method="post" action="/item/q1.explain/apply".*?name="entry" value="{entry}".*?</form>', page, re.S)
+        assert form is not None
+        return {"csrf": ta.csrf, "entry": str(entry), "back": "/", **dict(re.findall(r'name="(t|seen)" value="([^"]*)"', form.group(0)))}  # type: ignore[attr-defined]
+
+    assert form_of(tab_b, half)["t"] == "401000002:0"
+    assert ta.post("/item/q1.explain/apply", data=form_of(tab_a, good)).status_code == 303
+    r = ta.post("/item/q1.explain/apply", data=form_of(tab_b, half))  # tab B still shows version 0
+    assert r.status_code == 409
+    assert "You changed 1 score" in r.text and "another tab" in r.text
+    assert "<b>4</b> by Sara" in r.text and "<b>2</b> by Sara" in r.text
+    stored = store.book.manual_scores("hwt", "theory")[("401000002", "q1.explain")]
+    assert (stored.points, stored.version) == (4.0, 1)
+    # a page loaded after the save carries the new version and saves
+    fresh = ta.get(f"/item/q1.explain?at={at}").text
+    assert form_of(fresh, half)["t"] == "401000002:1"
+    assert ta.post("/item/q1.explain/apply", data=form_of(fresh, half)).status_code == 303
+    assert store.book.manual_scores("hwt", "theory")[("401000002", "q1.explain")].points == 4.0  # clamped: 4 + 2 of 4
+
+
 def test_a_sheet_import_and_the_workspace_share_the_version_check(store: ReviewStore, ta: TestClient, hw: SimpleNamespace) -> None:
     from grader.manual import set_score
 

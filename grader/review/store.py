@@ -7,7 +7,8 @@ There is one store, the gradebook. A score given in the workspace is written wit
 one. The workspace's own tables (migration 3) hold only what a sheet has no column for: the
 rubric entries of each item, which entries each answer got, and the free adjustment.
 
-A score is written only if it is still the one the TA saw: each save passes the
+A score is written only if it is still the one the TA saw (by whoever changed it since, the same
+TA in another browser tab too): each save passes the
 `ManualScore.version` the page showed (0: none) to the gradebook's version check
 (`grader.manual.set_score` for one answer, `Gradebook.set_manual_scores(expected=...)`, which it
 wraps, for a group or an entry edit); a score another TA changed since is a `Conflict` carrying
@@ -434,12 +435,12 @@ class ReviewStore:
             student, score, expected = rows[0]
             change = set_score(
                 self.book, homework=hw, part=part, student_id=student, item_id=item_id, points=score.points, comment=score.comment,
-                grader=score.grader, expected_version=expected, answer_sha256=score.answer_sha256, source=source, overwrite=overwrite,
+                grader=score.grader, expected_version=expected, answer_sha256=score.answer_sha256, source=source, overwrite=overwrite, mine_too=True,
             )
             return int(change.changed)
         changes = self.book.set_manual_scores(
             hw, part, [(s, item_id, score) for s, score, _ in rows], source=source,
-            expected={(s, item_id): v for s, _, v in rows}, overwrite=overwrite,
+            expected={(s, item_id): v for s, _, v in rows}, overwrite=overwrite, mine_too=True,
         )
         return sum(c.changed for c in changes)
 
