@@ -1,6 +1,7 @@
 """The one wall-clock bound of grading, so no answer can hang a batch.
 
-`time_limit` bounds a block; `run_time_bounded` a call. Both use SIGALRM (`setitimer`), which
+`time_limit` bounds a block; `run_time_bounded` a call; `run_bounded_process` a child process
+(for native code, which no signal handler interrupts). The first two use SIGALRM (`setitimer`), which
 only a main thread of a POSIX process can use (the CLI and its pool workers are). Elsewhere a
 bound cannot interrupt: an optional bound runs the block unbounded (the engine's per-item bound;
 every parser limit still applies), a `required=True` one raises `TimeBoundUnavailable` before
@@ -20,9 +21,10 @@ One message, `limit_message`: "took longer than <s> s to check <what>". Running 
 from __future__ import annotations
 
 import signal
+import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -107,3 +109,15 @@ def run_time_bounded(fn: Callable[[], T], seconds: float, what: str) -> T:
     """`fn()` under `time_limit(seconds, what, required=True)`."""
     with time_limit(seconds, what, required=True):
         return fn()
+
+
+def run_bounded_process(argv: Sequence[str], seconds: float, what: str) -> subprocess.CompletedProcess[bytes]:
+    """Run `argv` (no shell, no stdin, output captured) in a child process that is killed after
+    `seconds` of wall time: `TimeLimitExceeded` ("<what> took longer than <s> s").
+
+    The bound for native code that no signal handler can interrupt (PDFium drawing a page of a
+    student's PDF), in any thread; the child sets its own CPU and memory limits."""
+    try:
+        return subprocess.run(list(argv), capture_output=True, stdin=subprocess.DEVNULL, timeout=seconds, check=False)  # noqa: S603 - argv list, no shell
+    except subprocess.TimeoutExpired:  # run() killed the child
+        raise TimeLimitExceeded(f"{what} took longer than {seconds:g} s") from None

@@ -42,7 +42,7 @@ from grader.report.text import clean, is_rtl
 from grader.review.store import Grade, ReviewError, ReviewStore, SaveOutcome, signed
 
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 MAX_FORM_BYTES = 64_000
@@ -231,7 +231,7 @@ def create_app(store: ReviewStore, settings: Settings) -> Starlette:
         by_id = {e.id: e for e in entries}
         uses = store.entry_uses(item_id)
         grades = store.grades(item_id)
-        progress = store.progress()[item_id]
+        progress = store.progress(item_id)[item_id]
         group_sizes: dict[str, int] = {}
         for a in store.answers(item_id):
             group_sizes[a.key] = group_sizes.get(a.key, 0) + 1
@@ -250,7 +250,7 @@ def create_app(store: ReviewStore, settings: Settings) -> Starlette:
                 targets=[(a.student_id, grades.get(a.student_id, Grade(None, 0)).version) for a in members],
             )
         if not answers:
-            return render(request, "item.html", **base, answer=None, position=0, back=f"/item/{item_id}", nav={}, grade=None, context=[], elsewhere=False, group_size=0, group_key=None, computed=None)
+            return render(request, "item.html", **base, answer=None, pages=None, position=0, back=f"/item/{item_id}", nav={}, grade=None, context=[], elsewhere=False, group_size=0, group_key=None, computed=None)
         try:
             at = int(request.query_params.get("at", "0"))
         except ValueError:
@@ -275,7 +275,7 @@ def create_app(store: ReviewStore, settings: Settings) -> Starlette:
             nav["ungraded"] = link(following)
         return render(
             request, "item.html", **base, answer=answer, position=at, back=link(at), nav=nav, grade=grade,
-            context=store.context(answer.student_id, item_id), elsewhere=store.set_elsewhere(grade, by_id, info.max_points),
+            context=store.context(answer.student_id, item_id), pages=store.appended_pages(answer.student_id), elsewhere=store.set_elsewhere(grade, by_id, info.max_points),
             computed=store.from_entries(grade, by_id, info.max_points), group_size=group_sizes.get(answer.key, 1), group_key=_group_id(answer.key),
         )
 
@@ -287,7 +287,25 @@ def create_app(store: ReviewStore, settings: Settings) -> Starlette:
             {"key": _group_id(g[0].key), "size": len(g), "text": g[0].text, "graded": sum(1 for a in g if a.student_id in grades and grades[a.student_id].graded)}
             for g in store.groups(item_id)
         ]
-        return render(request, "groups.html", item=info, groups=groups, progress=store.progress()[item_id])
+        return render(request, "groups.html", item=info, groups=groups, progress=store.progress(item_id)[item_id])
+
+    async def page_image(request: Request) -> Response:
+        """The n-th appended page of a student's PDF answer sheet, found by the student id."""
+        from starlette.concurrency import run_in_threadpool
+
+        from grader.review.pages import PageError, page_png
+
+        pages = store.appended_pages(request.path_params["student_id"])
+        if pages is None:
+            return PlainTextResponse("No appended pages for this student.\n", status_code=404)
+        n = request.path_params["n"]
+        if not 1 <= n <= pages.count:
+            return PlainTextResponse(f"No appended page {n}: expected 1 to {pages.count}.\n", status_code=404)
+        try:  # drawing takes a child process up to seconds: other TAs' pages go on meanwhile
+            png = await run_in_threadpool(page_png, pages, n, store.page_cache)
+        except PageError as exc:
+            return PlainTextResponse(f"{exc}\n", status_code=422)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
     # ---- writes -------------------------------------------------------------------------------
 
@@ -401,6 +419,7 @@ def create_app(store: ReviewStore, settings: Settings) -> Starlette:
         Route("/item/{item_id}/entries", new_entry, methods=["POST"]),
         Route("/entries/{entry_id}", edit_entry, methods=["POST"]),
         Route("/entries.yaml", export_entries),
+        Route("/pages/{student_id}/{n:int}.png", page_image),
         Route("/regrade", start_regrade, methods=["POST"]),
         Mount("/static", StaticFiles(packages=[("grader.review", "static")]), name="static"),
     ]

@@ -31,6 +31,7 @@ from grader.errors import GraderError
 from grader.gradebook import Gradebook, RunInfo, RunItem, utc_now
 from grader.model import ManualScore
 from grader.review.normalize import answer_key
+from grader.review.pages import AppendedPages
 from grader.rubric import Item, Rubric
 
 SOURCE = "review"  # manual_score_history.source of the workspace's changes
@@ -147,9 +148,14 @@ class ReviewStore:
         self.run: RunInfo = pick_run(book, homework, part)
         self.homework, self.part = self.run.homework, self.run.part
         self.rubric = rubric
-        self._answers: dict[str, list[Answer]] | None = None
+        self._answers: dict[str, list[Answer]] = {}
         self._answers_run = -1
-        self._reported: tuple[int, dict[tuple[str, str], tuple[float, str] | None]] | None = None
+        self._labels: dict[str, str] = {}
+        self._order: dict[str, int] = {}
+        self._labels_run = -1
+        self._reported: dict[tuple[str, str], tuple[float, str] | None] = {}
+        self._reported_students: set[str] = set()
+        self._reported_run = -1
         self.refresh()
         self.seed_rubric_entries()
 
@@ -161,17 +167,21 @@ class ReviewStore:
         if latest is not None and latest.id != self.run.id:
             self.run = latest
         if self._answers_run != self.run.id:
-            self._items = [i for i in self.book.run_items(self.run.id) if i.manual]
-            self._answers = None
+            self._run_items = self.book.run_items(self.run.id)
+            self._items = [i for i in self._run_items if i.manual]
+            self._answers = {}
 
     @property
     def items(self) -> list[ItemInfo]:
         return [self._info(i) for i in self._items]
 
     def item(self, item_id: str) -> ItemInfo:
+        return self._info(self._run_item(item_id))
+
+    def _run_item(self, item_id: str) -> RunItem:
         for i in self._items:
             if i.item_id == item_id:
-                return self._info(i)
+                return i
         raise ReviewError(f"no manual item {item_id!r} in {self.homework} {self.part}")
 
     def _rubric_item(self, item_id: str) -> Item | None:
@@ -201,26 +211,31 @@ class ReviewStore:
 
     # ---- answers --------------------------------------------------------------------------------
 
-    def _load_answers(self) -> dict[str, list[Answer]]:
-        if self._answers is not None and self._answers_run == self.run.id:
-            return self._answers
-        manual = {i.item_id for i in self._items}
-        rows = self.book.conn.execute(
-            "SELECT student_id, item_id, status, read_as FROM item_results WHERE run_id = ?", (self.run.id,)
-        ).fetchall()
-        students = sorted({r["student_id"] for r in rows}, key=self._anonymous_order)
-        labels = {s: f"#{n}" for n, s in enumerate(students, start=1)}
-        by_item: dict[str, list[Answer]] = {i: [] for i in manual}
-        for r in rows:
-            if r["item_id"] in manual and r["status"] != "missing" and r["read_as"] is not None:
-                text = str(r["read_as"])
-                by_item[r["item_id"]].append(Answer(r["student_id"], labels[r["student_id"]], r["status"], text, answer_key(text)))
-        order = {s: n for n, s in enumerate(students)}
-        for answers in by_item.values():
-            answers.sort(key=lambda a: order[a.student_id])
-        self._labels = labels
-        self._answers, self._answers_run = by_item, self.run.id
-        return by_item
+    def _load_labels(self) -> dict[str, str]:
+        """student → anonymous label over the run's students (read once per run)."""
+        if self._labels_run != self.run.id:
+            rows = self.book.conn.execute("SELECT DISTINCT student_id FROM item_results WHERE run_id = ?", (self.run.id,))
+            students = sorted((r[0] for r in rows), key=self._anonymous_order)
+            self._labels = {s: f"#{n}" for n, s in enumerate(students, start=1)}
+            self._order = {s: n for n, s in enumerate(students)}
+            self._labels_run = self.run.id
+        return self._labels
+
+    def _load_answers(self, item_id: str) -> list[Answer]:
+        """One item's answers to grade, in anonymous order, read on first use: a page needs one
+        item's texts and keys, not the run's every answer (19,000 texts at 1,000 students)."""
+        if self._answers_run != self.run.id:
+            self._answers, self._answers_run = {}, self.run.id
+        if item_id not in self._answers:
+            labels = self._load_labels()
+            rows = self.book.conn.execute(
+                "SELECT student_id, status, read_as FROM item_results WHERE run_id = ? AND item_id = ? AND status != 'missing' AND read_as IS NOT NULL",
+                (self.run.id, item_id),
+            ).fetchall()
+            answers = [Answer(r[0], labels[r[0]], r[1], str(r[2]), answer_key(str(r[2]))) for r in rows]
+            answers.sort(key=lambda a: self._order[a.student_id])
+            self._answers[item_id] = answers
+        return self._answers[item_id]
 
     def _anonymous_order(self, student: str) -> str:
         """A fixed order that does not follow the ids (no grading in id order, which leaks years)."""
@@ -228,11 +243,10 @@ class ReviewStore:
 
     def answers(self, item_id: str) -> list[Answer]:
         self.item(item_id)
-        return self._load_answers()[item_id]
+        return self._load_answers(item_id)
 
     def label(self, student: str) -> str:
-        self._load_answers()
-        return self._labels.get(student, "?")
+        return self._load_labels().get(student, "?")
 
     def groups(self, item_id: str) -> list[list[Answer]]:
         """Answers with the same key, largest group first (ties in anonymous order)."""
@@ -244,12 +258,24 @@ class ReviewStore:
     def context(self, student: str, item_id: str) -> list[tuple[str, str, str | None]]:
         """The student's other answers to the same question: (item id, title, read-as or None)."""
         question = item_id.split(".", 1)[0]
-        titles = {i.item_id: i.title for i in self.book.run_items(self.run.id)}
+        titles = {i.item_id: i.title for i in self._run_items}
         rows = self.book.conn.execute(
             "SELECT item_id, status, read_as FROM item_results WHERE run_id = ? AND student_id = ? AND item_id LIKE ? ORDER BY item_id",
             (self.run.id, student, question + ".%"),
         )
         return [(r["item_id"], titles.get(r["item_id"], ""), r["read_as"]) for r in rows if r["item_id"] != item_id]
+
+    def appended_pages(self, student: str) -> AppendedPages | None:
+        """The pages this student appended to their PDF answer sheet (None: not a PDF sheet, or
+        none appended), found through the run's submissions, never from a path in a request."""
+        from grader.review.pages import appended_pages
+
+        return appended_pages(self.book, self.run, student)
+
+    @property
+    def page_cache(self) -> Path:
+        """Where page images are cached: beside the gradebook, in the output folder."""
+        return (Path(self.book.path).parent if self.book.path is not None else Path(".")) / "review-pages"
 
     # ---- grades ---------------------------------------------------------------------------------
 
@@ -292,44 +318,62 @@ class ReviewStore:
             return False
         return not _same(grade.score, self.from_entries(grade, entries, max_points))
 
-    def progress(self) -> dict[str, dict[str, Any]]:
-        """item → {graded, total, by: {grader: count}} over the answers to grade."""
-        out: dict[str, dict[str, Any]] = {}
-        answers = self._load_answers()
-        scores: dict[str, dict[str, str]] = {}
-        for r in self.book.conn.execute("SELECT student_id, item_id, grader FROM manual_scores WHERE homework = ? AND part = ?", (self.homework, self.part)):
-            scores.setdefault(r["item_id"], {})[r["student_id"]] = r["grader"]
-        for item in self._items:
-            item_scores = scores.get(item.item_id, {})
-            by: dict[str, int] = {}
-            graded = 0
-            for a in answers[item.item_id]:
-                if a.student_id in item_scores:
-                    graded += 1
-                    who = item_scores[a.student_id] or "(no name)"
-                    by[who] = by.get(who, 0) + 1
-            out[item.item_id] = {"graded": graded, "total": len(answers[item.item_id]), "by": dict(sorted(by.items()))}
+    def progress(self, item_id: str | None = None) -> dict[str, dict[str, Any]]:
+        """item → {graded, total, by: {grader: count}} over the answers to grade, of every item or
+        of `item_id` only (one query: counts, not texts)."""
+        items = self._items if item_id is None else [self._run_item(item_id)]
+        out: dict[str, dict[str, Any]] = {i.item_id: {"graded": 0, "total": 0, "by": {}} for i in items}
+        rows = self.book.conn.execute(
+            f"""SELECT r.item_id, m.student_id IS NOT NULL, COALESCE(m.grader, ''), COUNT(*) FROM item_results r
+               LEFT JOIN manual_scores m ON m.homework = ? AND m.part = ? AND m.student_id = r.student_id AND m.item_id = r.item_id
+               WHERE r.run_id = ? AND r.item_id IN ({", ".join("?" * len(out))}) AND r.status != 'missing' AND r.read_as IS NOT NULL
+               GROUP BY 1, 2, 3""",  # noqa: S608 - placeholders only
+            (self.homework, self.part, self.run.id, *out),
+        )
+        for item_id, graded, grader, count in rows:
+            p = out[item_id]
+            p["total"] += count
+            if graded:
+                p["graded"] += count
+                p["by"][grader or "(no name)"] = p["by"].get(grader or "(no name)", 0) + count
+        for p in out.values():
+            p["by"] = dict(sorted(p["by"].items()))
         return out
 
     def stale_reports(self) -> list[str]:
         """Students whose stored manual scores differ from the latest run's results (their
-        results, reports and exports are out of date until the next `grade` run)."""
-        if self._reported is None or self._reported[0] != self.run.id:
-            import json
+        results, reports and exports are out of date until the next `grade` run).
 
-            reported: dict[tuple[str, str], tuple[float, str] | None] = {}
-            manual = {i.item_id for i in self._items}
-            for student, text in self.book.run_result_texts(self.run.id).items():
+        Only a score changed since the run started can differ from what the run reported (the
+        run read the scores after it started), so only those students' results are read, each
+        once per run."""
+        import json
+
+        if self._reported_run != self.run.id:
+            self._reported, self._reported_students, self._reported_run = {}, set(), self.run.id
+        rows = self.book.conn.execute(
+            "SELECT student_id, item_id, points, comment FROM manual_scores WHERE homework = ? AND part = ? AND updated_at >= ?",
+            (self.homework, self.part, self.run.started_at),
+        ).fetchall()
+        unread = sorted({r["student_id"] for r in rows} - self._reported_students)
+        manual = {i.item_id for i in self._items}
+        for start in range(0, len(unread), 500):
+            batch = unread[start : start + 500]
+            docs = self.book.conn.execute(
+                f"""SELECT s.student_id, d.text FROM submissions s JOIN result_docs d ON d.id = s.result_id
+                    WHERE s.run_id = ? AND s.student_id IN ({", ".join("?" * len(batch))})""",  # noqa: S608 - placeholders only
+                (self.run.id, *batch),
+            )
+            for student, text in docs:
                 for item_id, value in json.loads(text).get("items", {}).items():
                     if item_id in manual:
                         ms = value.get("manual_score")
-                        reported[(student, item_id)] = None if ms is None else (round(float(ms["points"]), 4), str(ms["comment"]))
-            self._reported = (self.run.id, reported)
-        reported = self._reported[1]
+                        self._reported[(student, item_id)] = None if ms is None else (round(float(ms["points"]), 4), str(ms["comment"]))
+            self._reported_students.update(batch)
         stale: set[str] = set()
-        for r in self.book.conn.execute("SELECT student_id, item_id, points, comment FROM manual_scores WHERE homework = ? AND part = ?", (self.homework, self.part)):
+        for r in rows:
             key = (r["student_id"], r["item_id"])
-            if key in reported and reported[key] != (round(float(r["points"]), 4), str(r["comment"])):
+            if key in self._reported and self._reported[key] != (round(float(r["points"]), 4), str(r["comment"])):
                 stale.add(r["student_id"])
         return sorted(stale)
 

@@ -27,6 +27,9 @@
       if (follow("ungraded")) { event.preventDefault(); }
     } else if (key === "g") {
       if (follow("groups")) { event.preventDefault(); }
+    } else if (key === "o") {
+      var context = document.getElementById("context");
+      if (context) { event.preventDefault(); context.open = !context.open; context.querySelector("summary").focus(); }
     } else if (key === "/") {
       var search = document.getElementById("search");
       if (search) { event.preventDefault(); search.focus(); search.select(); }
