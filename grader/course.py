@@ -21,11 +21,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jdatetime
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from grader.config import Strict, field_path, problems_error, read_yaml_mapping
 from grader.model import PARTS as PARTS  # re-exported: the parts' one home is grader.model
 from grader.model import Part as Part
-from grader.rubric import problems_error, read_yaml_mapping
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _STAMP = re.compile(
@@ -97,10 +97,6 @@ def iso(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).isoformat(timespec="seconds")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 def _stamp_text(value: Any) -> Any:
     """YAML turns `2024-12-06 23:59:00` into a datetime (and 1403-09-16 into a Gregorian date!)."""
     if isinstance(value, datetime):
@@ -110,7 +106,7 @@ def _stamp_text(value: Any) -> Any:
     return value
 
 
-class PartDeadlines(_Strict):
+class PartDeadlines(Strict):
     """One part (theory or practical) of one homework: its two deadlines, as written."""
 
     bonus_deadline: str | None = None  # before this: the early bonus; None: no early bonus
@@ -129,11 +125,11 @@ class PartDeadlines(_Strict):
         return value
 
 
-class EarlyBonus(_Strict):
+class EarlyBonus(Strict):
     fraction: float = Field(ge=0.0, le=1.0)  # 0.2: +20% of the part's earned score
 
 
-class LateDays(_Strict):
+class LateDays(Strict):
     """The late-day allowance. Theory and practical parts are counted separately."""
 
     per_homework: int = Field(ge=0)  # for one part of one homework
@@ -150,7 +146,7 @@ class Basis(str, Enum):
         return self.value
 
 
-class LateWindow(_Strict):
+class LateWindow(Strict):
     """After the allowance: a window with a per-hour deduction; after the window, zero."""
 
     hours: float = Field(ge=0)
@@ -159,14 +155,14 @@ class LateWindow(_Strict):
     hour_minutes: float = Field(default=60.0, gt=0)  # each started period of this length is an hour
 
 
-class Policy(_Strict):
+class Policy(Strict):
     early_bonus: EarlyBonus
     late_days: LateDays
     late_window: LateWindow
     too_late_uses_allowance: bool = False  # does a part that scores 0 still draw late days?
 
 
-class Course(_Strict):
+class Course(Strict):
     course: str
     course_fa: str | None = None
     term: str = ""
@@ -214,13 +210,6 @@ class Course(_Strict):
         return None if entry is None else self.moment(entry.final_deadline)
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for key in loc:
-        out += f"[{key}]" if isinstance(key, int) else (("." if out else "") + str(key))
-    return out or "(top level)"
-
-
 def load_course(path: str | Path) -> Course:
     """Load and validate a course file; raise `RubricError` listing every problem, by field."""
     path = Path(path)
@@ -231,7 +220,7 @@ def load_course(path: str | Path) -> Course:
         problems: list[str] = []
         for err in exc.errors():
             msg = err["msg"].removeprefix("Value error, ")
-            loc = _loc(tuple(err["loc"]))
+            loc = field_path(tuple(err["loc"]))
             problems.extend(m if loc == "(top level)" and m.startswith("homeworks.") else f"{loc}: {m}" for m in msg.split("; "))
         raise problems_error(path, problems, what="course file") from None
 

@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from grader.config import plural, problem_list
 from grader.errors import GraderError
 from grader.migrations import LATEST, MIGRATIONS
 from grader.model import ManualScore, SubmissionResult, answer_hash
@@ -176,8 +177,8 @@ class ScoreConflictError(GraderError):
     def __init__(self, conflicts: Sequence[ScoreConflict], *, head: str = "", hint: str = "") -> None:
         self.conflicts = list(conflicts)
         n = len(self.conflicts)
-        head = head or f"{n} score{'s' if n != 1 else ''} changed in the gradebook since they were read; nothing was stored"
-        super().__init__(head + (f" ({hint})" if hint else "") + "".join(f"\n  - {c.describe()}" for c in self.conflicts))
+        head = head or f"{plural(n, 'score')} changed in the gradebook since they were read; nothing was stored"
+        super().__init__(problem_list(head + (f" ({hint})" if hint else ""), [c.describe() for c in self.conflicts]))
 
 
 def _num(x: float) -> str:

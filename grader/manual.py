@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.config import plural, problem_list
 from grader.errors import GraderError
 from grader.files import csv_text, read_utf8
 from grader.gradebook import Gradebook, RunInfo, ScoreChange, ScoreConflict, ScoreConflictError
@@ -307,8 +308,7 @@ def read_sheet(
         expected[key] = version
         scores.append((student, item_id, ManualScore(round(value, 4), comment, who, answer_sha256=shown)))
     if problems:
-        head = f"{name}: {len(problems)} bad row{'s' if len(problems) != 1 else ''}; nothing was imported"
-        raise SheetError(head + "".join(f"\n  - {p}" for p in problems))
+        raise SheetError(problem_list(f"{name}: {plural(len(problems), 'bad row')}; nothing was imported", problems))
     return ImportPlan(run, scores, blank, expected, untouched)
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from grader.config import plural, problem_list
 from grader.course import PARTS, Basis, Course, iso, jalali, parse_moment
 from grader.errors import PolicyError
 from grader.files import csv_text, normalize_id, read_utf8
@@ -104,8 +105,7 @@ def parse_manifest(text: str, *, course: Course, part: str, name: str = "manifes
         if row_part == part and moment is not None:
             rows.setdefault(student, []).append((moment, row_number))
     if problems:
-        head = f"{name}: {len(problems)} bad row{'s' if len(problems) != 1 else ''} in the manifest"
-        raise PolicyError(head + "".join(f"\n  - {p}" for p in problems))
+        raise PolicyError(problem_list(f"{name}: {plural(len(problems), 'bad row')} in the manifest", problems))
     times: dict[str, SubmissionTime] = {}
     for student, entries in rows.items():
         entries.sort()
@@ -202,7 +202,7 @@ def read_ledger_csv(path: Path) -> list[LedgerEntry]:
             continue
         entries[(student, homework, part)] = LedgerEntry(student, homework, part, int(days_text), None, "import")
     if problems:
-        raise PolicyError(f"{path}: {len(problems)} bad row(s); nothing was recorded" + "".join(f"\n  - {p}" for p in problems))
+        raise PolicyError(problem_list(f"{path}: {plural(len(problems), 'bad row')}; nothing was recorded", problems))
     return list(entries.values())
 
 

@@ -12,10 +12,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from grader.errors import RubricError
+from grader.config import Strict, problems_error, read_yaml_mapping, validation_problems
 from grader.kinds import get_kind
 from grader.kinds.base import Kind as Kind  # re-exported: a rubric item names its kind
 from grader.model import Part
@@ -28,11 +27,7 @@ class SelfCheck(str, Enum):
     FORMAT = "format"  # read back only; the key stays hidden
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AnswerRule(_Strict):
+class AnswerRule(Strict):
     """The key, an accepted alternative, or a known mistake.
 
     Exactly one of `ref` (a reference function), `value` (a literal, for choices) or `range`
@@ -53,7 +48,7 @@ class AnswerRule(_Strict):
         return self.label or self.ref or (f"range {self.range}" if self.range else repr(self.value))
 
 
-class ManualEntry(_Strict):
+class ManualEntry(Strict):
     """A reusable rubric entry for a text item (`manual_rubric:`): points to add (or, negative, to
     take off) and the comment the student sees. `grade review` applies them; the item's score is
     the applied entries' sum clamped to [0, points]."""
@@ -62,7 +57,7 @@ class ManualEntry(_Strict):
     comment: str
 
 
-class Item(_Strict):
+class Item(Strict):
     id: str
     title: str
     title_fa: str | None = None
@@ -121,7 +116,7 @@ class Item(_Strict):
         return ([self.key] if self.key else []) + list(self.accept) + list(self.mistakes)
 
 
-class Question(_Strict):
+class Question(Strict):
     id: str
     title: str
     title_fa: str | None = None
@@ -129,7 +124,7 @@ class Question(_Strict):
     bonus: float = Field(default=0.0, ge=0.0)
 
 
-class Rubric(_Strict):
+class Rubric(Strict):
     homework: str
     title: str
     title_fa: str | None = None
@@ -182,58 +177,6 @@ def _import_registry(module_name: str) -> Any:
     return registry
 
 
-def _loc(data: Any, loc: tuple[Any, ...]) -> str:
-    """Render a pydantic error location, naming the item id where there is one."""
-    parts: list[str] = []
-    node = data
-    for key in loc:
-        if isinstance(key, int):
-            label = f"[{key}]"
-            if isinstance(node, list) and key < len(node):
-                node = node[key]
-                if isinstance(node, dict) and "id" in node:
-                    label = f"[{key}] ({node['id']})"
-            parts.append(label)
-        else:
-            parts.append(("." if parts else "") + str(key))
-            node = node.get(key) if isinstance(node, dict) else None
-    return "".join(parts)
-
-
-def _got(err: Any) -> str:
-    value = err.get("input")
-    if err.get("type") == "missing" or isinstance(value, (dict, list)) or value is None:
-        return ""
-    return f", got {value!r}"
-
-
-def parse_trusted_yaml(text: str) -> Any:
-    """A rubric's or course file's YAML, with libyaml's loader where PyYAML has it (the same
-    safe loading, ~10x faster: the pure-Python one took 0.1 s of every run per rubric read).
-    Student files have their own bounded reader (grader/submission.py)."""
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
-
-
-def read_yaml_mapping(path: Path, *, what: str) -> dict[str, Any]:
-    """A trusted YAML file (rubric, course) as a mapping, with `path` added; `RubricError` if not."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RubricError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from exc
-    try:
-        data = parse_trusted_yaml(text)
-    except yaml.YAMLError as exc:
-        raise RubricError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise RubricError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
-    return {**data, "path": str(path)}
-
-
-def problems_error(path: Path, problems: list[str], *, what: str) -> RubricError:
-    head = f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the {what}"
-    return RubricError(head + "".join(f"\n  - {p}" for p in problems))
-
-
 def load_rubric(path: str | Path) -> Rubric:
     """Load and validate a rubric; raise `RubricError` listing every problem found."""
     path = Path(path)
@@ -241,8 +184,7 @@ def load_rubric(path: str | Path) -> Rubric:
     try:
         rubric = Rubric.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{_loc(data, tuple(err['loc']))}: {err['msg']}{_got(err)}" for err in exc.errors()]
-        raise problems_error(path, problems, what="rubric") from None
+        raise problems_error(path, validation_problems(exc, data), what="rubric") from None
     problems = check_rubric(rubric)
     if problems:
         raise problems_error(path, problems, what="rubric")

@@ -71,9 +71,9 @@ class TermTable:
 
 def _course_of(rubric_path: str) -> Course | None:
     """The course file named by a run's rubric (None when it cannot be read any more)."""
+    from grader.config import read_yaml_mapping
     from grader.course import load_course
     from grader.errors import GraderError
-    from grader.rubric import read_yaml_mapping
 
     try:
         head = read_yaml_mapping(Path(rubric_path), what="rubric")
@@ -123,8 +123,8 @@ def term_table(book: Gradebook, *, course: Course | None = None, homeworks: Sequ
 
 
 def _title_of(rubric_path: str) -> str | None:
+    from grader.config import read_yaml_mapping
     from grader.errors import GraderError
-    from grader.rubric import read_yaml_mapping
 
     try:
         return str(read_yaml_mapping(Path(rubric_path), what="rubric").get("title") or "") or None

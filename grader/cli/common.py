@@ -44,7 +44,7 @@ def _rubric_heads() -> list[tuple[Path, dict[str, Any]]]:
     """Every rubric in the rubric folders, parsed once."""
     import yaml
 
-    from grader.rubric import parse_trusted_yaml
+    from grader.config import parse_trusted_yaml
 
     found = []
     for folder in rubric_dirs():

@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from grader.config import plural, problem_list
 from grader.errors import ReportError
 from grader.fsio import SkipIndex, commit_staged, discard_staged, remove_stale_temps, stage_write, sync_dir
 from grader.model import SubmissionResult
@@ -271,8 +272,7 @@ class PlannedReports:
             save_index(self._out_dir, index, previous=self._previous)
         if failures:
             n = len(self._jobs)
-            head = f"{len(failures)} of {n} report{'s' if n != 1 else ''} failed"
-            raise ReportError(head + "".join(f"\n  - {f}" for f in failures))
+            raise ReportError(problem_list(f"{len(failures)} of {plural(n, 'report')} failed", failures))
         students = sum(1 for job in self._jobs if job.entry is not None)
         return ReportStats(rendered=students, skipped=self._skipped, seconds=round(time.perf_counter() - self._start, 3))
 

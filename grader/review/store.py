@@ -657,7 +657,8 @@ def load_rubric_light(path: Path) -> Rubric | None:
     (which brings torch: 200 MB the server does not need). None if the file is gone."""
     from pydantic import ValidationError
 
-    from grader.rubric import check_manual_rubric, problems_error, read_yaml_mapping
+    from grader.config import problems_error, read_yaml_mapping, validation_problems
+    from grader.rubric import check_manual_rubric
 
     if not path.exists():
         return None
@@ -665,7 +666,7 @@ def load_rubric_light(path: Path) -> Rubric | None:
     try:
         rubric = Rubric.model_validate(data)
     except ValidationError as exc:
-        raise problems_error(path, [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()], what="rubric") from None
+        raise problems_error(path, validation_problems(exc, data), what="rubric") from None
     problems = [f"items ({i.id}).{p}" for i in rubric.items for p in check_manual_rubric(i)]
     if problems:
         raise problems_error(path, problems, what="rubric")
