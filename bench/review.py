@@ -4,8 +4,10 @@ The real server (`grade review --port 0`) runs in its own process; requests go o
 this one. Server time is what the server's own access log says per request (middleware to
 response, the page rendered); the client's wall time is reported beside it. Measured:
 
-- an item page (one answer with its entries, context and navigation), cold (first request: the
-  run's answers are read) and warm;
+- the start page (items with progress per TA, out-of-date reports): its first load, right after
+  the server started, and warm;
+- an item page (one answer with its entries, context and navigation), cold (its first request:
+  the item's answers are read) and warm;
 - applying one entry to one answer (the score written through the gradebook's version check);
 - applying an entry to 500 answers in one request, then editing that entry's points: the preview
   ("changes 500 scores") and the re-score of all 500 in one transaction;
@@ -30,6 +32,7 @@ from typing import Any
 
 ITEM = "q2.derivation"  # 5 points, answered by most students
 TARGETS = {
+    "start_page_cold_ms": 300.0,
     "item_page_ms": 300.0,
     "apply_ms": 50.0,
     "rescore_500_ms": 1000.0,
@@ -131,6 +134,11 @@ def bench_review(folder: Path, out_dir: Path, *, grade: list[str], run_cli: Any,
     log(f"review: {students} students, {len(answered)} answers to {ITEM}; starting grade review")
     server = Server(grade, out_dir)
     try:
+        # the server's first start page was the token's redirect target (Server.__init__), then one more
+        start_cold = server.server_ms("GET", "/", 3)[1]
+        for _ in range(repeats):
+            server.get("/")
+        start_warm = server.server_ms("GET", "/", repeats)
         path = f"/item/{ITEM}"
         # item pages: the first one reads the run's answers, then positions 1..repeats
         t0 = time.perf_counter()
@@ -200,6 +208,8 @@ def bench_review(folder: Path, out_dir: Path, *, grade: list[str], run_cli: Any,
         "answers": len(answered),
         "item": ITEM,
         "repeats": repeats,
+        "start_page_cold_ms": start_cold,
+        "start_page_ms": _median(start_warm),
         "item_page_cold_ms": cold,
         "item_page_cold_client_ms": cold_client,
         "item_page_ms": _median(warm),
@@ -230,6 +240,8 @@ def table_rows(r: dict[str, Any], verdict: Any) -> list[tuple[str, str, str]]:
         return verdict(r[key], (TARGETS[key], "", "<="))
 
     return [
+        (f"review: start page ({r['students']} students)", f"first {r['start_page_cold_ms']:.0f} ms server, then {r['start_page_ms']:.0f} ms (median of {r['repeats']})",
+         f"target <= 300 ms: {mark('start_page_cold_ms')}"),
         (f"review: item page ({r['students']} students)", f"{r['item_page_ms']:.0f} ms server, {r['item_page_client_ms']:.0f} ms client (median of {r['repeats']}); first {r['item_page_cold_ms']:.0f} ms",
          f"target <= 300 ms: {mark('item_page_ms')}"),
         ("review: apply an entry", f"{r['apply_ms']:.0f} ms server (worst {r['apply_worst_ms']:.0f}), {r['apply_client_ms']:.0f} ms client incl. the redirected page",
