@@ -35,6 +35,7 @@ from grader.config import plural, problem_list
 from grader.errors import GraderError
 from grader.migrations import LATEST, MIGRATIONS
 from grader.model import ManualScore, SubmissionResult, answer_hash
+from grader.numfmt import score_text
 from grader.policy import LedgerEntry
 
 DB_NAME = "gradebook.sqlite"
@@ -162,10 +163,10 @@ class ScoreConflict:
 
     def describe(self) -> str:
         now = self.current
-        stored = "no score" if now is None else f"{_num(now.points)} by {now.grader or 'unknown'} (version {now.version})"
+        stored = "no score" if now is None else f"{score_text(now.points)} by {now.grader or 'unknown'} (version {now.version})"
         return (
             f"{self.student_id} {self.item_id}: changed since you saw version {self.expected_version}: "
-            f"stored {stored}, yours {_num(self.new.points)}"
+            f"stored {stored}, yours {score_text(self.new.points)}"
         )
 
 
@@ -181,8 +182,6 @@ class ScoreConflictError(GraderError):
         super().__init__(problem_list(head + (f" ({hint})" if hint else ""), [c.describe() for c in self.conflicts]))
 
 
-def _num(x: float) -> str:
-    return f"{round(x, 4):g}"
 
 
 class Gradebook:
@@ -717,12 +716,10 @@ def diff_runs(old: Mapping[str, StudentSnapshot] | None, new: Mapping[str, Stude
     return diff
 
 
-def _n(x: float | None) -> str:
-    return "–" if x is None else f"{round(x, 4):g}"
 
 
 def _item_state(state: tuple[str, float] | None) -> str:
-    return "(none)" if state is None else f"{state[0]} {_n(state[1])}"
+    return "(none)" if state is None else f"{state[0]} {score_text(state[1], none='–')}"
 
 
 def _changed_words(old: str, new: str) -> tuple[str, str]:
@@ -740,21 +737,21 @@ def format_diff(diff: RunDiff) -> list[str]:
     lines = [f"changes since {diff.previous}:"] if diff.students else [f"no changes since {diff.previous}"]
     for s in diff.students:
         if s.change == "new":
-            lines.append(f"  {s.student_id}: new, total {_n(s.new_total)}")
+            lines.append(f"  {s.student_id}: new, total {score_text(s.new_total, none='–')}")
             continue
         if s.change == "gone":
-            lines.append(f"  {s.student_id}: no longer graded (was {_n(s.old_total)})")
+            lines.append(f"  {s.student_id}: no longer graded (was {score_text(s.old_total, none='–')})")
             continue
         for c in s.items:
             lines.append(f"  {s.student_id} {c.item_id}: {_item_state(c.old)} → {_item_state(c.new)}")
         for kind, old, new in s.adjustments:
-            lines.append(f"  {s.student_id} {kind}: {_n(old)} → {_n(new)}")
+            lines.append(f"  {s.student_id} {kind}: {score_text(old, none='–')} → {score_text(new, none='–')}")
         for kind, old_reason, new_reason in s.reasons:  # same points, other words (e.g. 11 → 9 late days left)
             before, after = _changed_words(old_reason or "(none)", new_reason or "(none)")
             lines.append(f"  {s.student_id} {kind}: {before} → {after}")
         if s.old_late_days != s.new_late_days:
             lines.append(f"  {s.student_id} late days: {s.old_late_days} → {s.new_late_days}")
-        lines.append(f"  {s.student_id} total: {_n(s.old_total)} → {_n(s.new_total)}")
+        lines.append(f"  {s.student_id} total: {score_text(s.old_total, none='–')} → {score_text(s.new_total, none='–')}")
     if diff.students:
         lines.append(f"{len(diff.students)} student(s) changed, {diff.unchanged} unchanged")
     return lines + diff.notes

@@ -36,6 +36,7 @@ from grader.errors import GraderError
 from grader.files import csv_text, read_utf8
 from grader.gradebook import Gradebook, RunInfo, ScoreChange, ScoreConflict, ScoreConflictError
 from grader.model import ManualScore, answer_hash
+from grader.numfmt import score_text
 
 __all__ = ["ScoreConflict", "ScoreConflictError", "ScoreError", "SheetError", "answer_hash", "set_score"]
 
@@ -62,8 +63,6 @@ class SheetError(ScoreError):
 
 
 
-def _num(x: float) -> str:
-    return f"{round(x, 4):g}"
 
 
 def _cell(text: str) -> str:
@@ -114,14 +113,14 @@ def export_sheet(book: Gradebook, *, homework: str | None = None, part: str | No
                     student,
                     item.item_id,
                     _cell(item.title),
-                    _num(item.max_points),
+                    score_text(item.max_points),
                     _cell(answer),
-                    "" if score is None else _num(score.points),
+                    "" if score is None else score_text(score.points),
                     "" if score is None else _cell(score.comment),
                     "" if score is None else _cell(score.grader),
                     ANSWER_CHANGED if changed else "",
                     0 if score is None else score.version,
-                    "" if score is None else _num(score.points),
+                    "" if score is None else score_text(score.points),
                     shown,
                 ]
             )
@@ -230,7 +229,7 @@ def read_sheet(
             bad.append(
                 f"{len(row)} cells, but the header has {len(header)} (an unquoted comma? write 1.5, or quote \"1,5\" and comments)"
             )
-        student, item_id, score_text = get(row, "student_id"), get(row, "item_id"), get(row, "score")
+        student, item_id, score_cell = get(row, "student_id"), get(row, "item_id"), get(row, "score")
         row_hw, row_part = get(row, "homework"), get(row, "part")
         if row_hw and row_hw != run.homework:
             bad.append(f"homework is {row_hw!r}, but this import is for {run.homework}")
@@ -252,16 +251,16 @@ def read_sheet(
             given = parse_score(sheet_max)
             if given is None or _round(given) != _round(item.max_points):
                 bad.append(
-                    f"max_points is {sheet_max} in the sheet, but the rubric now gives {_num(item.max_points)} "
+                    f"max_points is {sheet_max} in the sheet, but the rubric now gives {score_text(item.max_points)} "
                     "(scores were given out of the old maximum): export a new sheet"
                 )
         value = None
-        if score_text:
-            value = parse_score(score_text)
+        if score_cell:
+            value = parse_score(score_cell)
             if value is None:
-                bad.append(f"score {score_text!r} is not a number")
+                bad.append(f"score {score_cell!r} is not a number")
             elif item is not None and item.manual and not 0 <= value <= item.max_points:
-                bad.append(f"score {_num(value)} is outside 0..{_num(item.max_points)}")
+                bad.append(f"score {score_text(value)} is outside 0..{score_text(item.max_points)}")
         version: int | None = None
         exported: float | None = None
         if versioned:
@@ -391,7 +390,7 @@ def set_score(
     if answer is None:
         raise ScoreError(f"{where}: unknown student {student_id!r} (not in run {run.id} of {homework} {part})")
     if not (isinstance(points, (int, float)) and math.isfinite(points) and 0 <= points <= item.max_points):
-        raise ScoreError(f"{where}: score {points!r} is outside 0..{_num(item.max_points)}")
+        raise ScoreError(f"{where}: score {points!r} is outside 0..{score_text(item.max_points)}")
     shown = answer_sha256 or answer_hash(answer[1])
     score = ManualScore(round(float(points), 4), comment, grader, answer_sha256=shown)
     (change,) = book.set_manual_scores(
@@ -402,10 +401,10 @@ def set_score(
 
 
 def describe_change(change: ScoreChange) -> str:
-    new = f"{_num(change.new.points)}"
+    new = f"{score_text(change.new.points)}"
     if change.old is None:
         return f"{change.student_id} {change.item_id}: {new} (new)"
-    text = f"{change.student_id} {change.item_id}: {_num(change.old.points)} → {new}"
+    text = f"{change.student_id} {change.item_id}: {score_text(change.old.points)} → {new}"
     if change.old.comment != change.new.comment:
         text += " (comment changed)"
     return text

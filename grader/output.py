@@ -22,6 +22,7 @@ from typing import Any
 
 from grader.fsio import SkipIndex, atomic_write, remove_stale_temps, sync_dir, write_if_changed
 from grader.model import ItemResult, SubmissionResult
+from grader.numfmt import score_value
 from grader.rubric import Rubric
 
 SCHEMA = "hwgrader.result/1"
@@ -53,16 +54,13 @@ def retire_stale(out_dir: Path, *, homework: str, keep: set[str], run_id: int | 
     return gone
 
 
-def _num(value: float) -> float | int:
-    rounded = round(value, 4)
-    return int(rounded) if rounded == int(rounded) else rounded
 
 
 def item_json(result: ItemResult) -> dict[str, Any]:
     data: dict[str, Any] = {
         "status": result.status.value,
-        "points": _num(result.points),
-        "max_points": _num(result.max_points),
+        "points": score_value(result.points),
+        "max_points": score_value(result.max_points),
         "read_as": result.verdict.read_as,
         "feedback": result.verdict.feedback,
         "bonus": result.bonus,
@@ -73,7 +71,7 @@ def item_json(result: ItemResult) -> dict[str, Any]:
     if result.expected is not None:
         data["expected"] = result.expected
     if result.manual_score is not None:
-        data["manual_score"] = {"points": _num(result.manual_score.points), "comment": result.manual_score.comment}
+        data["manual_score"] = {"points": score_value(result.manual_score.points), "comment": result.manual_score.comment}
         if result.manual_score.answer_changed:
             data["manual_score"]["answer_changed"] = True  # the answer is not the one the TA graded
     return data
@@ -97,19 +95,19 @@ def _result_json(result: SubmissionResult) -> dict[str, Any]:
         "file_sha256": result.file_sha256,
         "submitted_at": result.submitted_at,
         "totals": {
-            "auto": _num(result.auto_points),
-            "manual": _num(result.manual_points),
-            "bonus": _num(result.bonus_points),
-            "pending_manual": _num(result.pending_points),
-            "adjustments": _num(result.adjustment_points),
-            "total": _num(result.total),
-            "max": _num(result.max_points),
-            "max_bonus": _num(result.max_bonus),
+            "auto": score_value(result.auto_points),
+            "manual": score_value(result.manual_points),
+            "bonus": score_value(result.bonus_points),
+            "pending_manual": score_value(result.pending_points),
+            "adjustments": score_value(result.adjustment_points),
+            "total": score_value(result.total),
+            "max": score_value(result.max_points),
+            "max_bonus": score_value(result.max_bonus),
         },
-        "questions": {q: _num(p) for q, p in sorted(result.question_points().items())},
+        "questions": {q: score_value(p) for q, p in sorted(result.question_points().items())},
         "items": {r.item_id: item_json(r) for r in result.items},
         "adjustments": [
-            {"kind": a.kind.value, "points": _num(a.points), "reason": a.reason, "late_days_used": a.late_days_used}
+            {"kind": a.kind.value, "points": score_value(a.points), "reason": a.reason, "late_days_used": a.late_days_used}
             for a in result.adjustments
         ],
         "late_days": result.late_days,
@@ -198,16 +196,16 @@ def grades_csv(results: Sequence[SubmissionResult], rubric: Rubric) -> str:
         row: list[Any] = [result.student_id]
         for item_id in rubric.item_ids:
             r = by_item.get(item_id)
-            row.append("" if r is None else ("pending" if r.pending else _num(r.points)))
-        row += [_num(qpoints.get(q, 0.0)) for q in questions]
+            row.append("" if r is None else ("pending" if r.pending else score_value(r.points)))
+        row += [score_value(qpoints.get(q, 0.0)) for q in questions]
         row += [
-            _num(result.auto_points),
-            _num(result.manual_points),
-            _num(result.bonus_points),
-            _num(result.pending_points),
-            _num(result.adjustment_points),
+            score_value(result.auto_points),
+            score_value(result.manual_points),
+            score_value(result.bonus_points),
+            score_value(result.pending_points),
+            score_value(result.adjustment_points),
             result.late_days,
-            _num(result.total),
+            score_value(result.total),
         ]
         writer.writerow(row)
     return buffer.getvalue()

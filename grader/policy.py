@@ -33,6 +33,7 @@ from grader.course import PARTS, Basis, Course, iso, jalali, parse_moment
 from grader.errors import PolicyError
 from grader.files import csv_text, normalize_id, read_utf8
 from grader.model import Adjustment, AdjustmentKind, SubmissionResult
+from grader.numfmt import score_text
 
 # ---------------------------------------------------------------------------------------------
 # submission times
@@ -240,8 +241,6 @@ class PolicyOutcome:
     late_days: int  # drawn from the allowance (what the ledger records)
 
 
-def _fmt(x: float) -> str:
-    return f"{round(x, 4):g}"
 
 
 def _duration(seconds: float) -> str:
@@ -281,13 +280,13 @@ def decide(
     tz = course.tz
     bonus_deadline, final_deadline = course.deadlines(homework, part)
     when = f"submitted {jalali(submitted_at, tz)}"
-    provisional = f" (provisional: {_fmt(pending_manual)} manual points are not graded yet; recomputed when they are)" if pending_manual > 0 else ""
+    provisional = f" (provisional: {score_text(pending_manual)} manual points are not graded yet; recomputed when they are)" if pending_manual > 0 else ""
 
     if submitted_at <= final_deadline:
         if bonus_deadline is not None and submitted_at <= bonus_deadline and policy.early_bonus.fraction > 0:
-            pct = _fmt(policy.early_bonus.fraction * 100)
+            pct = score_text(policy.early_bonus.fraction * 100)
             points = round(policy.early_bonus.fraction * earned, 4)
-            reason = f"{when}, before the bonus deadline {jalali(bonus_deadline, tz)}: +{pct}% of the part's {_fmt(earned)} points{provisional}"
+            reason = f"{when}, before the bonus deadline {jalali(bonus_deadline, tz)}: +{pct}% of the part's {score_text(earned)} points{provisional}"
             return PolicyOutcome((Adjustment(AdjustmentKind.EARLY_BONUS, points, reason),), 0)
         return PolicyOutcome((), 0)
 
@@ -314,14 +313,14 @@ def decide(
     hours = math.ceil(past_allowance / hour_seconds)
     if past_allowance <= window.hours * 3600:
         base = earned if window.basis is Basis.EARNED else maximum
-        basis_text = f"the part's earned {_fmt(earned)} points" if window.basis is Basis.EARNED else f"the part's maximum {_fmt(maximum)} points"
+        basis_text = f"the part's earned {score_text(earned)} points" if window.basis is Basis.EARNED else f"the part's maximum {score_text(maximum)} points"
         penalty = min(round(hours * window.percent_per_hour / 100 * base, 4), max(earned, 0.0))
         adjustments: list[Adjustment] = []
         if allowance:
             adjustments.append(days_adjustment(allowance, f"{late_by}; the allowance covers {_plural(allowance, 'day')}"))
         reason = (
-            f"{late_by}; {why_short}; {_duration(past_allowance)} into the {_fmt(window.hours)}-hour late window: "
-            f"{_plural(hours, 'started hour')} × {_fmt(window.percent_per_hour)}% of {basis_text} = −{_fmt(penalty)}"
+            f"{late_by}; {why_short}; {_duration(past_allowance)} into the {score_text(window.hours)}-hour late window: "
+            f"{_plural(hours, 'started hour')} × {score_text(window.percent_per_hour)}% of {basis_text} = −{score_text(penalty)}"
             + (provisional if window.basis is Basis.EARNED else "")
         )
         adjustments.append(Adjustment(AdjustmentKind.LATE_PENALTY, -penalty or 0.0, reason))  # never -0.0
@@ -329,7 +328,7 @@ def decide(
 
     drawn = allowance if policy.too_late_uses_allowance else 0
     reason = (
-        f"{late_by}; {why_short}; more than {_fmt(window.hours)} hours after the allowance ran out: this part scores 0"
+        f"{late_by}; {why_short}; more than {score_text(window.hours)} hours after the allowance ran out: this part scores 0"
         + (f" ({_plural(drawn, 'late day')} still drawn)" if drawn else " (no late days drawn)")
     )
     adjustment = Adjustment(AdjustmentKind.TOO_LATE, -round(max(earned, 0.0), 4) or 0.0, reason, late_days_used=drawn)

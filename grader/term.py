@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.numfmt import score_text
+
 if TYPE_CHECKING:
     from grader.course import Course
     from grader.gradebook import Gradebook
@@ -136,8 +138,6 @@ def _title_of(rubric_path: str) -> str | None:
 # the formats
 
 
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{round(value, 4):g}"
 
 
 def _csv(rows: Sequence[Sequence[Any]]) -> str:
@@ -152,8 +152,8 @@ def term_csv(table: TermTable) -> str:
     header = ["student_id", *(c.key for c in table.columns), "late_days_used", "late_days_left_theory", "late_days_left_practical"]
     out: list[list[Any]] = [header]
     for row in table.rows:
-        totals = [_num(row.cells[c.key].total) if c.key in row.cells else "" for c in table.columns]
-        out.append([row.student_id, *totals, row.used_total, _num(table.left(row, "theory")), _num(table.left(row, "practical"))])
+        totals = [score_text(row.cells[c.key].total) if c.key in row.cells else "" for c in table.columns]
+        out.append([row.student_id, *totals, row.used_total, score_text(table.left(row, "theory")), score_text(table.left(row, "practical"))])
     return _csv(out)
 
 
@@ -217,10 +217,10 @@ def canvas_csv(table: TermTable, *, roster: Mapping[str, RosterEntry] | None = N
     `Title (assignment id)` column per homework part, and a `Points Possible` row first."""
     ids = assignment_ids or {}
     header = [*CANVAS_HEAD, *(f"{c.title} ({ids.get(c.key, c.key)})" for c in table.columns)]
-    out: list[list[Any]] = [header, ["Points Possible", "", "", "", "", *(_num(c.max_points) for c in table.columns)]]
+    out: list[list[Any]] = [header, ["Points Possible", "", "", "", "", *(score_text(c.max_points) for c in table.columns)]]
     for row in table.rows:
         who = (roster or {}).get(row.student_id, RosterEntry())
-        totals = [_num(row.cells[c.key].total) if c.key in row.cells else "" for c in table.columns]
+        totals = [score_text(row.cells[c.key].total) if c.key in row.cells else "" for c in table.columns]
         out.append([who.name, who.lms_id, row.student_id, who.login, who.section, *totals])
     return _csv(out)
 
@@ -237,7 +237,7 @@ def moodle_csv(table: TermTable, *, roster: Mapping[str, RosterEntry] | None = N
         line: list[Any] = [row.student_id, who.email]
         for c in table.columns:
             cell = row.cells.get(c.key)
-            line += ["", ""] if cell is None else [_num(cell.total), cell.feedback]
+            line += ["", ""] if cell is None else [score_text(cell.total), cell.feedback]
         out.append(line)
     return _csv(out)
 

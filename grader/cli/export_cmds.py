@@ -13,14 +13,12 @@ import click
 
 from grader.cli.common import echo
 from grader.cli.manual_cmds import DB_OPTION, HOMEWORK_OPTION, OUT_OPTION, PART_OPTION
+from grader.numfmt import score_value
 
 BONUS_KINDS = ("early_bonus",)
 PENALTY_KINDS = ("late_penalty", "too_late")
 
 
-def _num(value: float) -> float | int:
-    rounded = round(float(value), 4)
-    return int(rounded) if rounded == int(rounded) else rounded
 
 
 def export_records(results: Mapping[str, Mapping[str, Any]], questions: Sequence[str]) -> list[dict[str, Any]]:
@@ -32,14 +30,14 @@ def export_records(results: Mapping[str, Mapping[str, Any]], questions: Sequence
         records.append(
             {
                 "student_id": student,
-                "total": _num(data["totals"]["total"]),
-                "questions": {q: _num(data.get("questions", {}).get(q, 0.0)) for q in questions},
+                "total": score_value(data["totals"]["total"]),
+                "questions": {q: score_value(data.get("questions", {}).get(q, 0.0)) for q in questions},
                 "late_days": int(data.get("late_days", 0)),
-                "bonus": _num(sum(a["points"] for a in adjustments if a["kind"] in BONUS_KINDS)),
-                "penalty": _num(sum(a["points"] for a in adjustments if a["kind"] in PENALTY_KINDS)),
+                "bonus": score_value(sum(a["points"] for a in adjustments if a["kind"] in BONUS_KINDS)),
+                "penalty": score_value(sum(a["points"] for a in adjustments if a["kind"] in PENALTY_KINDS)),
                 "submitted_at": data.get("submitted_at"),
-                "pending_manual": _num(data["totals"].get("pending_manual", 0)),
-                "adjustments": [{"kind": a["kind"], "points": _num(a["points"]), "reason": a["reason"]} for a in adjustments],
+                "pending_manual": score_value(data["totals"].get("pending_manual", 0)),
+                "adjustments": [{"kind": a["kind"], "points": score_value(a["points"]), "reason": a["reason"]} for a in adjustments],
             }
         )
     return records

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from grader.fsio import atomic_write
 from grader.integrity.findings import IntegrityReport
+from grader.numfmt import statistic_text
 
 INTEGRITY_CSV = "integrity.csv"
 KEY_HEALTH_CSV = "key-health.csv"
@@ -21,10 +22,6 @@ ITEM_COLUMNS = [
 ]
 
 
-def _num(value: float | None, digits: int = 4) -> str:
-    if value is None:
-        return ""
-    return f"{value:.{digits}g}" if value and abs(value) < 1e-3 else f"{round(value, digits):g}"
 
 
 def integrity_csv(report: IntegrityReport) -> str:
@@ -35,7 +32,7 @@ def integrity_csv(report: IntegrityReport) -> str:
     for f in report.findings:
         for e in f.evidence:
             writer.writerow([
-                f.kind.value, f.group, f.student, f.other, ";".join(f.items), _num(f.score), _num(f.chance),
+                f.kind.value, f.group, f.student, f.other, ";".join(f.items), statistic_text(f.score), statistic_text(f.chance),
                 e.item_id, e.answer, e.other_answer, e.note,
             ])
     return buffer.getvalue()
@@ -48,11 +45,11 @@ def key_health_csv(report: IntegrityReport) -> str:
     writer.writerow(ITEM_COLUMNS)
     for h in report.items:
         head = [
-            h.item_id, h.kind, "yes" if h.instance else "", h.answered, h.correct, _num(h.difficulty), _num(h.discrimination),
+            h.item_id, h.kind, "yes" if h.instance else "", h.answered, h.correct, statistic_text(h.difficulty), statistic_text(h.discrimination),
             "check the key" if h.check_key else "", h.top_wrong_answer, h.top_wrong,
         ]
         for u in h.uncovered or (None,):
-            tail = ["", "", "", ""] if u is None else [u.answer, u.count, _num(u.share), u.yaml]
+            tail = ["", "", "", ""] if u is None else [u.answer, u.count, statistic_text(u.share), u.yaml]
             writer.writerow(head + tail)
     return buffer.getvalue()
 

@@ -146,15 +146,3 @@ def close(a: float | Fraction, b: float | Fraction, rel: float, abs_: float) -> 
         return fa == fb
     return abs(fa - fb) <= max(rel * abs(fb), abs_)
 
-
-def format_number(value: float | Fraction | int) -> str:
-    """Short, stable text for a number: integers plainly, others to 6 significant digits."""
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return str(value.numerator)
-        value = float(value)
-    if isinstance(value, int):
-        return str(value)
-    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.6g}"

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from grader.errors import AnswerError, ReferenceSolutionError
-from grader.kinds.base import format_number
 from grader.mathparse import DEFAULT_LIMITS, nested_from_raw, parse_matrix, scalar_from_raw
 from grader.model import Verdict
+from grader.numfmt import answer_text
 
 if TYPE_CHECKING:
     from grader.rubric import Item
@@ -89,7 +89,7 @@ def parse(raw: Any, item: Item) -> np.ndarray:
 
 
 def _entry(value: float) -> str:
-    return format_number(float(value))
+    return answer_text(float(value))
 
 
 def _nested_text(array: np.ndarray) -> str:

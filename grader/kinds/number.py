@@ -18,9 +18,10 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Union
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
-from grader.kinds.base import Range, close, format_number
+from grader.kinds.base import Range, close
 from grader.mathparse import DEFAULT_LIMITS, parse_number
 from grader.model import Verdict
+from grader.numfmt import answer_text
 
 if TYPE_CHECKING:
     from grader.rubric import Item
@@ -63,8 +64,8 @@ def number_text(value: Real | int) -> str:
             sign = "-" if text.startswith("-") else ""
             digits = text.lstrip("-").rjust(places + 1, "0")
             return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
-        return format_number(value)
-    return format_number(value)
+        return answer_text(value)
+    return answer_text(value)
 
 
 def describe_tolerance(item: Item) -> str:

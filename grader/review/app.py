@@ -38,6 +38,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from grader.numfmt import score_text
 from grader.report.text import clean, is_rtl
 from grader.review.store import Grade, ReviewError, ReviewStore, SaveOutcome, signed
 
@@ -49,8 +50,6 @@ MAX_FORM_BYTES = 64_000
 NAME_CHARS = 60
 
 
-def _num(x: float) -> str:
-    return f"{round(x, 4):g}"
 
 
 @dataclass
@@ -145,7 +144,7 @@ class Guard(BaseHTTPMiddleware):
 
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("grader.review", "templates"), autoescape=select_autoescape(default=True, default_for_string=True))
-    env.filters["num"] = _num
+    env.filters["num"] = score_text
     env.filters["signed"] = signed
     env.filters["clean"] = clean
     env.tests["rtl"] = is_rtl

@@ -30,6 +30,7 @@ from typing import Any
 from grader.errors import GraderError
 from grader.gradebook import Gradebook, RunInfo, RunItem, utc_now
 from grader.model import ManualScore
+from grader.numfmt import score_text
 from grader.review.normalize import answer_key
 from grader.review.pages import AppendedPages
 from grader.rubric import Item, Rubric
@@ -43,12 +44,10 @@ class ReviewError(GraderError):
     exit_code = 2
 
 
-def _num(x: float) -> str:
-    return f"{round(x, 4):g}"
 
 
 def signed(x: float) -> str:
-    return ("+" if x > 0 else "") + _num(x)
+    return ("+" if x > 0 else "") + score_text(x)
 
 
 @dataclass(frozen=True)
@@ -406,7 +405,7 @@ class ReviewStore:
         if not comment.strip():
             raise ReviewError("a rubric entry needs the comment the student sees")
         if points == 0 or abs(points) > item.max_points:
-            raise ReviewError(f"expected entry points within ±{_num(item.max_points)} and not 0, got {_num(points)}")
+            raise ReviewError(f"expected entry points within ±{score_text(item.max_points)} and not 0, got {score_text(points)}")
         if len(comment) > 500:
             raise ReviewError(f"expected a comment of at most 500 characters, got {len(comment)}")
 
@@ -555,7 +554,7 @@ class ReviewStore:
         entries this stores a score of 0, e.g. for an answer that earns nothing)."""
         info = self.item(item_id)
         if abs(points) > info.max_points:
-            raise ReviewError(f"expected an adjustment within ±{_num(info.max_points)}, got {_num(points)}")
+            raise ReviewError(f"expected an adjustment within ±{score_text(info.max_points)}, got {score_text(points)}")
         if len(note) > 1000:
             raise ReviewError(f"expected a comment of at most 1000 characters, got {len(note)}")
         return self._save_each(item_id, targets, grader, lambda g, s: (g.applied, round(points, 4), note.strip()))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.kinds.choice import listed_options
+from grader.numfmt import given_text
 from grader.rubric import Item, Kind, Rubric
 from grader.sheet import HOMEWORK_FIELD, INFO_HOMEWORK, INFO_PREFIX, INFO_SHEET_PAGES, INFO_STUDENT, STUDENT_FIELD
 
@@ -69,10 +70,6 @@ class SheetQuestion:
     items: tuple[SheetItem, ...]
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _axis_names(note: str) -> dict[str, list[str]]:
@@ -86,14 +83,14 @@ def _tables(name: str, value: list[Any], axes: list[str]) -> list[Table]:
         depth, probe = depth + 1, probe[0] if probe else None
     letters = axes if len(axes) == depth else ["i", "j", "k", "l"][:depth]
     if depth == 1:
-        return [Table(f"{name}[{letters[0]}]", "", letters[0], len(value), (tuple(_fmt(v) for v in value),))]
+        return [Table(f"{name}[{letters[0]}]", "", letters[0], len(value), (tuple(given_text(v) for v in value),))]
     if depth == 2:
-        return [Table(f"{name}[{letters[0]}][{letters[1]}]", letters[0], letters[1], len(value[0]), tuple(tuple(_fmt(v) for v in row) for row in value))]
+        return [Table(f"{name}[{letters[0]}][{letters[1]}]", letters[0], letters[1], len(value[0]), tuple(tuple(given_text(v) for v in row) for row in value))]
     tables: list[Table] = []
     for index, block in enumerate(value):  # 3-D: one table per first index
         inner = _tables(name, block, letters[1:])[0] if depth == 3 else None
         if inner is None:  # deeper: flatten what is left row by row
-            rows = tuple(tuple(_fmt(v) for v in _flatten(r)) for r in block)
+            rows = tuple(tuple(given_text(v) for v in _flatten(r)) for r in block)
             tables.append(Table(f"{name}[{letters[0]}={index}]", letters[1], "…", len(rows[0]), rows))
         else:
             tables.append(Table(f"{name}[{letters[0]}={index}][{letters[1]}][{letters[2]}]", inner.row_axis, inner.col_axis, inner.cols, inner.rows))
@@ -117,7 +114,7 @@ def instance_blocks(rubric: Rubric, student_id: str) -> list[InstanceBlock]:
         doc = inspect.getdoc(functions[name]) or ""
         note = doc.split("\n\n")[0].replace("\n", " ")
         axes = _axis_names(note)
-        scalars = tuple((k, _fmt(v)) for k, v in data.items() if not isinstance(v, list))
+        scalars = tuple((k, given_text(v)) for k, v in data.items() if not isinstance(v, list))
         tables = tuple(t for k, v in data.items() if isinstance(v, list) for t in _tables(k, v, axes.get(k, [])))
         blocks.append(InstanceBlock(name=name.upper(), note=note, scalars=scalars, tables=tables))
     return blocks
