@@ -101,10 +101,10 @@ def _read_and_compare_key(kind: Any, item: Item, raw: Any, answer: _Answer, keys
         return Verdict.pending(read_as)
     if keys is None:
         # judged on what is public only (a declared shape or length): wrong as the grader would say
-        problems: list[str] = getattr(kind, "format_problems", lambda parsed, item: [])(parsed, item)
+        problems = kind.format_problems(parsed, item)
         if problems:
             return Verdict(Status.WRONG, 0.0, read_as, "; ".join(problems))
-        notes: list[str] = getattr(kind, "format_notes", lambda parsed, item: [])(parsed, item)
+        notes = kind.format_notes(parsed, item)
         return Verdict(Status.PENDING, 0.0, read_as, "\n".join(notes) or READ_OK)
     first = kind.compare(parsed, keys.expected(item, 0, student_id), item)
     if first.status is Status.CORRECT:

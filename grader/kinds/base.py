@@ -11,6 +11,9 @@ Each kind is a module with:
   ``AnswerError`` with a position when it cannot;
 - ``show(value, item) -> str``: the canonical text of a parsed answer or of an expected value
   (the "read as" echo and the key shown in reports);
+- ``format_problems(parsed, item)`` / ``format_notes(parsed, item)``: what is wrong (or worth
+  saying) about an answer from public facts alone (a declared shape or length), for the
+  self-check and a keyless run; `no_format_remarks` where a kind has none;
 - ``compare(parsed, expected, item) -> Verdict``: CORRECT or WRONG, with feedback that says
   what differed. Credit for alternatives and mistakes is the engine's job, not the kind's.
 """
@@ -60,6 +63,10 @@ class KindModule(Protocol):
     def show(self, value: Any, item: Item) -> str: ...
 
     def compare(self, parsed: Any, expected: Any, item: Item) -> Verdict: ...
+
+    def format_problems(self, parsed: Any, item: Item) -> list[str]: ...
+
+    def format_notes(self, parsed: Any, item: Item) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -146,3 +153,8 @@ def close(a: float | Fraction, b: float | Fraction, rel: float, abs_: float) -> 
         return fa == fb
     return abs(fa - fb) <= max(rel * abs(fb), abs_)
 
+
+
+def no_format_remarks(parsed: Any, item: Item) -> list[str]:
+    """A kind's `format_problems`/`format_notes` when public facts say nothing about an answer."""
+    return []

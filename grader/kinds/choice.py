@@ -7,6 +7,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, ReferenceSolutionError
+from grader.kinds.base import no_format_remarks
 from grader.model import Verdict
 
 if TYPE_CHECKING:
@@ -84,3 +85,7 @@ def compare(parsed: str, expected: str, item: Item) -> Verdict:
     if parsed == expected:
         return Verdict.correct(parsed)
     return Verdict.wrong(parsed)
+
+
+format_problems = no_format_remarks
+format_notes = no_format_remarks  # public facts say nothing more about this kind's answers

@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError, TimeLimitExceeded
-from grader.kinds.base import Formula
+from grader.kinds.base import Formula, no_format_remarks
 from grader.kinds.equivalence import SPARE, difference_degree, key_degree, points_needed, secret_point_values, tree_degree
 from grader.kinds.number import number_text
 from grader.mathparse import DEFAULT_LIMITS, Const, DivisionByZero, DomainError, Node, Num, Pow, Product, Var, evaluate, parse_expression, to_text
@@ -522,3 +522,7 @@ def compare(parsed: ExpressionAnswer, expected: Any, item: Item) -> Verdict:
         key_degree=key_degree(expected),
     )
     return Verdict.correct(parsed.text, feedback, cacheable=cacheable) if ok else Verdict.wrong(parsed.text, feedback, cacheable=cacheable)
+
+
+format_problems = no_format_remarks
+format_notes = no_format_remarks  # public facts say nothing more about this kind's answers

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
-from grader.kinds.base import Formula
+from grader.kinds.base import Formula, no_format_remarks
 from grader.kinds.equivalence import key_degree
 from grader.kinds.expression import (
     UNDEFINED,
@@ -160,3 +160,6 @@ def format_problems(parsed: ExpressionList, item: Item) -> list[str]:
     if item.length is not None and len(parsed.items) != item.length:
         return [f"expected {item.length} expression{'s' if item.length != 1 else ''}, got {len(parsed.items)}"]
     return []
+
+
+format_notes = no_format_remarks  # public facts say nothing more about this kind's answers

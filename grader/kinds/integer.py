@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, ReferenceSolutionError
-from grader.kinds.base import Range
+from grader.kinds.base import Range, no_format_remarks
 from grader.kinds.number import expected_number, number_text, read_number
 from grader.model import Verdict
 
@@ -103,3 +103,7 @@ def compare(parsed: IntegerAnswer, expected: int | Range, item: Item) -> Verdict
     if item.show_expected:
         return Verdict.wrong(got, f"expected {expected}, got {parsed.value}")
     return Verdict.wrong(got, f"{parsed.value} is not the expected integer")
+
+
+format_problems = no_format_remarks
+format_notes = no_format_remarks  # public facts say nothing more about this kind's answers

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from grader.errors import AnswerError, ReferenceSolutionError
+from grader.kinds.base import no_format_remarks
 from grader.mathparse import DEFAULT_LIMITS, nested_from_raw, parse_matrix, scalar_from_raw
 from grader.model import Verdict
 from grader.numfmt import answer_text
@@ -150,3 +151,6 @@ def format_problems(parsed: np.ndarray, item: Item) -> list[str]:
     if item.shape is not None and parsed.shape != tuple(item.shape):
         return [shape_feedback(parsed.shape, tuple(item.shape))]
     return []
+
+
+format_notes = no_format_remarks  # public facts say nothing more about this kind's answers

@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Union
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
-from grader.kinds.base import Range, close
+from grader.kinds.base import Range, close, no_format_remarks
 from grader.mathparse import DEFAULT_LIMITS, parse_number
 from grader.model import Verdict
 from grader.numfmt import answer_text
@@ -200,3 +200,6 @@ def compare(parsed: NumberAnswer, expected: Real | Range, item: Item) -> Verdict
     elif not item.percent and parsed.percent_sign and close(parsed.value * 100, expected, rel, abs_):
         feedback += f"; {parsed.written} was read as {number_text(parsed.value)}: write the number without '%'"
     return Verdict.wrong(got, feedback)
+
+
+format_problems = no_format_remarks  # public facts say nothing more about this kind's answers

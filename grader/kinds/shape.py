@@ -11,6 +11,7 @@ import numbers
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
+from grader.kinds.base import no_format_remarks
 from grader.mathparse import DEFAULT_LIMITS, parse_shape
 from grader.mathparse.matrix import scalar_from_raw
 from grader.model import Verdict
@@ -99,3 +100,7 @@ def compare(parsed: tuple[int, ...], expected: tuple[int, ...] | int, item: Item
     if item.show_expected:
         return Verdict.wrong(got, f"expected {show(expected, item)}, got {got}")
     return Verdict.wrong(got, f"{got} is not the expected shape")
+
+
+format_problems = no_format_remarks
+format_notes = no_format_remarks  # public facts say nothing more about this kind's answers

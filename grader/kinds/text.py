@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, ReferenceSolutionError
+from grader.kinds.base import no_format_remarks
 from grader.model import Verdict
 
 if TYPE_CHECKING:
@@ -38,3 +39,7 @@ def show(value: str, item: Item) -> str:
 
 def compare(parsed: str, expected: Any, item: Item) -> Verdict:
     return Verdict.pending(parsed)
+
+
+format_problems = no_format_remarks
+format_notes = no_format_remarks  # public facts say nothing more about this kind's answers
