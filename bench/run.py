@@ -469,6 +469,14 @@ def bench_regrade(folder: Path, out_dir: Path, repeats: int) -> dict[str, Any]:
     return {"repeats": repeats, "wall_s": median(walls), "cpu_s": median(cpus), "walls_s": walls, "reports_rendered": rendered, "reports_unchanged": skipped}
 
 
+REFERENCE_LOOP_S = 0.594  # bench_machine's one-process loop on the reference day (baseline-2026-11-27.json)
+
+
+def calibration(machine: dict[str, Any]) -> float:
+    """How much slower than the reference this machine ran the loop (2.0 = half the speed)."""
+    return float(machine["one_process_s"]) / REFERENCE_LOOP_S
+
+
 def bench_machine() -> dict[str, Any]:
     """How much parallel CPU this machine really gives: one busy Python process, then two at once.
     (A shared VM may report 2 cores and deliver much less; every 2-worker number depends on it.)"""
@@ -480,7 +488,9 @@ def bench_machine() -> dict[str, Any]:
 
     one = median([spin(1) for _ in range(3)])
     two = median([spin(2) for _ in range(3)])
-    return {"one_process_s": one, "two_processes_s": two, "parallel_speedup_2": 2 * one / two, "loadavg": [round(x, 2) for x in os.getloadavg()]}
+    machine = {"one_process_s": one, "two_processes_s": two, "parallel_speedup_2": 2 * one / two, "loadavg": [round(x, 2) for x in os.getloadavg()]}
+    machine["calibration_vs_reference"] = calibration(machine)
+    return machine
 
 
 def bench_startup(sample: Path, repeats: int) -> dict[str, Any]:
@@ -581,6 +591,8 @@ def print_table(data: dict[str, Any]) -> None:
     mc = data.get("machine")
     if mc:
         rows.insert(0, ("machine: 2 busy processes vs 1", f"{mc['parallel_speedup_2']:.2f}x the throughput of one (ideal 2.00)", ""))
+        rows.insert(0, ("calibration: one-process loop", f"{mc['one_process_s']:.3f} s = {calibration(mc):.2f}x the reference {REFERENCE_LOOP_S} s",
+                        "figures scale with it; compare ratios, not seconds, across days"))
     width = max(len(a) for a, _, _ in rows)
     mid = max(len(b) for _, b, _ in rows)
     print()
