@@ -21,8 +21,8 @@ _EXPORTS: dict[str, str] = {
     "grade_batch": "grader.engine",
     "grade_file": "grader.engine",
     "BatchResult": "grader.engine",
-    "run_grading": "grader.pipeline",
-    "RunOutcome": "grader.pipeline",
+    "run_grading": "grader.api",
+    "RunOutcome": "grader.api",
     "KeyBook": "grader.keys",
     # rubrics and answer files
     "load_rubric": "grader.rubric",
@@ -112,6 +112,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads these
+    from grader.api import RunOutcome, run_grading
     from grader.course import Course, load_course
     from grader.engine import BatchResult, grade_batch, grade_file
     from grader.errors import (
@@ -128,7 +129,6 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__
     from grader.integrity import IntegrityReport, analyse_integrity, run_integrity
     from grader.keys import KeyBook
     from grader.model import Adjustment, AdjustmentKind, FileError, ItemResult, ManualScore, Status, SubmissionResult, Verdict
-    from grader.pipeline import RunOutcome, run_grading
     from grader.rubric import Item, Kind, Rubric, load_rubric
     from grader.submission import Submission, load_submission
     from grader.validate import validate_rubric

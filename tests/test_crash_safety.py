@@ -314,7 +314,7 @@ def test_reports_started_early_appear_only_when_the_run_completes(tmp_path, hw4)
     """With a pool the report workers render while the run still diffs and writes; a run that
     stops before the end publishes none of it (no PDF, no staged temp file), and a complete run
     publishes all of it."""
-    from grader.pipeline import run_grading
+    from grader.api import run_grading
 
     def stop(diff):
         raise KeyboardInterrupt

@@ -11,9 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from grader.api import run_grading
 from grader.cli import main
 from grader.gradebook import Gradebook
-from grader.pipeline import run_grading
 from grader.rubric import load_rubric
 from tests.small_homework import COURSE_YAML
 

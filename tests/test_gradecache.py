@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from grader import engine, gradecache
+from grader.api import run_grading
 from grader.gradecache import CACHE_NAME, GradeCache, cacheable, decode, encode
 from grader.model import Status, Verdict
-from grader.pipeline import run_grading
 from grader.rubric import load_rubric
 from tests.conftest import HW4_RUBRIC, SUBMISSIONS
 

@@ -10,11 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from grader.api import run_grading
 from grader.cli import main
 from grader.gradebook import Gradebook
 from grader.manual import COLUMNS, SheetError, describe_change, export_sheet, import_sheet, parse_score
 from grader.model import ManualScore
-from grader.pipeline import run_grading
 from grader.rubric import load_rubric
 from tests.small_homework import COURSE_YAML
 

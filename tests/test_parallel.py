@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader import engine
-from grader.pipeline import run_grading
+from grader.api import run_grading
 from grader.rubric import load_rubric
 from tests.conftest import HW4_RUBRIC
 

@@ -144,12 +144,12 @@ def test_backups_rotate(hw, capsys, monkeypatch) -> None:  # type: ignore[no-unt
 def test_a_failure_after_the_gradebook_leaves_files_behind_and_the_next_run_repairs_them(hw, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     assert run(hw, capsys)[0] == 0
     score(hw, capsys, {A: "4"})
-    import grader.pipeline as pipeline
+    import grader.api as api
 
     def fail(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device", str(hw.out / "results" / "x.json"))
 
-    monkeypatch.setattr(pipeline, "write_results", fail)
+    monkeypatch.setattr(api, "write_results", fail)
     code, _, err = run(hw, capsys)
     assert code == 8 and "No space left on device" in err and len(err.strip().splitlines()) == 1
     with Gradebook.open(hw.db) as book:
@@ -210,12 +210,12 @@ def test_a_locked_gradebook_names_the_other_process_after_a_bounded_wait(hw, cap
 
 
 def test_a_read_only_output_folder_is_found_before_grading(hw, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import grader.pipeline as pipeline
+    import grader.api as api
 
     def no_grading(*args: object, **kwargs: object) -> None:
         raise AssertionError("graded before checking the output folder")
 
-    monkeypatch.setattr(pipeline, "grade_batch", no_grading)
+    monkeypatch.setattr(api, "grade_batch", no_grading)
     blocker = hw.out.parent / "a-file"
     blocker.write_text("x", encoding="utf-8")
     code = main(["run", str(hw.subs), "--rubric", str(hw.rubric), "--out", str(blocker / "out"), "--no-pdf", "-j", "1"])

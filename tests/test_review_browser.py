@@ -262,7 +262,7 @@ def pdf_out(hw4, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     """The bundled submissions (one a filled PDF sheet with an appended page), graded."""
     import shutil
 
-    from grader.pipeline import run_grading
+    from grader.api import run_grading
 
     subs = tmp_path / "submissions"
     shutil.copytree(Path(__file__).resolve().parents[1] / "submissions", subs)

@@ -17,7 +17,7 @@ pytest.importorskip("starlette")
 pytest.importorskip("pypdfium2")
 from starlette.testclient import TestClient  # noqa: E402
 
-from grader.pipeline import run_grading  # noqa: E402
+from grader.api import run_grading  # noqa: E402
 from grader.review import pages as pages_mod  # noqa: E402
 from grader.review.app import CSP, Settings, create_app  # noqa: E402
 from grader.review.store import ReviewStore, open_store  # noqa: E402

@@ -42,8 +42,8 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path | None, jobs: int |
     gradebook, out/gradebook.sqlite), and the changes since the previous run are shown before
     anything is written. Outputs go to out/<homework>/ unless --out says otherwise.
     """
+    from grader.api import read_roster
     from grader.errors import SubmissionError
-    from grader.pipeline import read_roster
     from grader.rubric import load_rubric
 
     roster_ids = read_roster(roster) if roster is not None else None
@@ -92,8 +92,8 @@ def _in_course_order(rubrics: list[Rubric]) -> list[Rubric]:
 
 def _check_mixed_manifest(folder: Path, manifest: Path | None, found: list[tuple[Path, str, str, int]]) -> None:
     """One manifest for several homeworks must say which homework each row is of."""
+    from grader.api import MANIFEST_NAME
     from grader.errors import SubmissionError
-    from grader.pipeline import MANIFEST_NAME
     from grader.policy import manifest_columns
 
     path = manifest if manifest is not None else (folder / MANIFEST_NAME if (folder / MANIFEST_NAME).is_file() else None)
@@ -108,7 +108,7 @@ def _grade_one(
     out: Any, folder: Path, rubric_obj: Rubric, *, out_dir: Path | None, db: Path | None, jobs: int, no_pdf: bool,
     manifest: Path | None, dry_run: bool, roster: list[str] | None, others: dict[str, str],
 ) -> None:
-    from grader.pipeline import run_grading
+    from grader.api import run_grading
     from grader.workspace import TERM_ROOT, adopt_flat_layout, place
 
     where = place(homework=rubric_obj.homework, out=out_dir, db=db)

@@ -33,7 +33,7 @@ def sheet_cmd(student_id: str | None, roster: Path | None, rubric: Path | None, 
     except ImportError as exc:  # the student kit without its optional [sheet] extra
         raise SubmissionError(f"writing a sheet needs WeasyPrint ({exc.name} is not installed): pip install weasyprint") from None
     if roster is not None:
-        from grader.pipeline import read_roster
+        from grader.api import read_roster
 
         out_dir = out_dir or Path("sheets")
         paths = write_sheets(rubric_obj, read_roster(roster), out_dir, jobs=jobs or os.cpu_count() or 1, force=force)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.api import run_grading
 from grader.cli import main
-from grader.pipeline import run_grading
 from grader.rubric import load_rubric
 from tests.conftest import HW4_RUBRIC
 
