@@ -15,7 +15,7 @@ from typing import Any
 
 
 def bench_backup(db: Path, *, repeats: int = 3, run_wall_s: float | None = None) -> dict[str, Any]:
-    from grader import recovery
+    from grader.store import recovery
 
     size = db.stat().st_size
     copies, backups, skipped = [], [], []

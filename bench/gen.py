@@ -330,7 +330,7 @@ def generate(folder: Path, n: int, *, seed: int = 4, first_id: int = 402100000) 
     import yaml
 
     sys.path.insert(0, str(ROOT))
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
     from grader.rubric import load_rubric
 
     rubric = load_rubric(RUBRIC)

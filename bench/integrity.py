@@ -31,8 +31,8 @@ def _timed(fn: Any) -> tuple[float, float, Any]:
 
 
 def bench_integrity(folder: Path, tmp: Path, *, repeats: int) -> dict[str, Any]:
-    from grader.engine import grade_batch
-    from grader.gradecache import GradeCache
+    from grader.grading.batch import grade_batch
+    from grader.grading.cache import GradeCache
     from grader.integrity import FindingKind, analyse
     from grader.integrity.answers import collect
     from grader.integrity.crossmatch import cross_match

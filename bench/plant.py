@@ -93,7 +93,7 @@ def plant(folder: Path) -> Planted:
     import yaml
 
     sys.path.insert(0, str(ROOT))
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
     from grader.rubric import load_rubric
 
     rubric = load_rubric(ROOT / "rubrics" / "hw4.yaml")

@@ -148,10 +148,11 @@ def run_cli(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | N
 
 
 def bench_checking(folder: Path, repeats: int) -> dict[str, Any]:
-    from grader.engine import grade_batch, grade_item
-    from grader.keys import KeyBook
+    from grader.grading.batch import grade_batch
+    from grader.grading.item import grade_item
+    from grader.keys.keybook import KeyBook
+    from grader.readers.answer_file import find_answer_files, load_submission
     from grader.rubric import load_rubric
-    from grader.submission import find_answer_files, load_submission
 
     rubric = load_rubric(gen.RUBRIC)
     files, _ = find_answer_files(folder, rubric.file_prefix)
@@ -223,10 +224,10 @@ def bench_tracemalloc(folder: Path, limit: int) -> dict[str, Any]:
     """Peak Python heap while checking `limit` submissions in-process (tracemalloc)."""
     import tracemalloc
 
-    from grader.engine import grade_file
-    from grader.keys import KeyBook
+    from grader.grading.batch import grade_file
+    from grader.keys.keybook import KeyBook
+    from grader.readers.answer_file import find_answer_files
     from grader.rubric import load_rubric
-    from grader.submission import find_answer_files
 
     rubric = load_rubric(gen.RUBRIC)
     files, _ = find_answer_files(folder, rubric.file_prefix)
@@ -249,12 +250,12 @@ def bench_formulas(folder: Path, max_pairs: int, cap_s: float) -> dict[str, Any]
     import sympy
 
     from grader.errors import AnswerError, LimitExceeded
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
     from grader.kinds import get_kind
     from grader.kinds.expression import ExpressionAnswer, parse_one
     from grader.mathparse import to_sympy
+    from grader.readers.answer_file import find_answer_files, load_submission
     from grader.rubric import load_rubric
-    from grader.submission import find_answer_files, load_submission
     from grader.timeout import run_time_bounded
 
     rubric = load_rubric(gen.RUBRIC)
@@ -346,7 +347,7 @@ def bench_formulas(folder: Path, max_pairs: int, cap_s: float) -> dict[str, Any]
 
 
 def _results_for(folder: Path, count: int) -> tuple[Any, list[Any]]:
-    from grader.engine import grade_batch
+    from grader.grading.batch import grade_batch
     from grader.rubric import load_rubric
 
     rubric = load_rubric(gen.RUBRIC)
@@ -357,8 +358,8 @@ def _results_for(folder: Path, count: int) -> tuple[Any, list[Any]]:
 def bench_render(folder: Path, count: int, repeats: int, tmp: Path) -> dict[str, Any]:
     from pypdf import PdfReader
 
-    from grader.report import ReportPool
-    from grader.report.render import get_renderer
+    from grader.outputs.report import ReportPool
+    from grader.outputs.report.render import get_renderer
 
     rubric, results = _results_for(folder, count)
     out: dict[str, Any] = {"reports": len(results), "repeats": repeats}
@@ -385,8 +386,8 @@ def bench_render(folder: Path, count: int, repeats: int, tmp: Path) -> dict[str,
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from grader.report.render import STYLESHEET, TEMPLATE_DIR, TEMPLATE_PACKAGE, font_face_css
-    from grader.report.view import build_student_view
+    from grader.outputs.report.render import STYLESHEET, TEMPLATE_DIR, TEMPLATE_PACKAGE, font_face_css
+    from grader.outputs.report.view import build_student_view
 
     renderer = get_renderer()
     css_text = font_face_css() + (Path(__import__(TEMPLATE_PACKAGE, fromlist=["x"]).__file__).parent / TEMPLATE_DIR / STYLESHEET).read_text(encoding="utf-8")

@@ -21,7 +21,7 @@ def _fill_some(job: tuple[list[tuple[str, str]], str, str]) -> int:
     """Fill the sheets of (yaml path, sheet path) pairs into `out`: a worker's share."""
     import yaml
 
-    from grader.sheet.fill import fill_sheet
+    from grader.student.sheet.fill import fill_sheet
 
     pairs, out, prefix = job
     done = 0
@@ -41,9 +41,9 @@ def _fill_some(job: tuple[list[tuple[str, str]], str, str]) -> int:
 
 
 def _read_and_grade(paths: list[Path], rubric: Any, keys: Any) -> tuple[float, float, int]:
-    from grader.engine import grade_submission
     from grader.errors import SubmissionError
-    from grader.submission import load_submission
+    from grader.grading.item import grade_submission
+    from grader.readers.answer_file import load_submission
 
     gc.collect()
     count = 0
@@ -61,9 +61,9 @@ def _read_and_grade(paths: list[Path], rubric: Any, keys: Any) -> tuple[float, f
 def bench_sheets(folder: Path, tmp: Path, *, n: int, run_cli: Any, log: Any, reports_s_per_pdf: float | None) -> dict[str, Any]:
     import multiprocessing
 
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
+    from grader.readers.answer_file import find_answer_files, student_id_from_name
     from grader.rubric import load_rubric
-    from grader.submission import find_answer_files, student_id_from_name
 
     rubric = load_rubric(Path(__file__).resolve().parents[1] / "rubrics" / "hw4.yaml")
     files, _ = find_answer_files(folder, rubric.file_prefix)

@@ -18,22 +18,22 @@ from typing import TYPE_CHECKING, Any
 # public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
     # grading
-    "grade_batch": "grader.engine",
-    "grade_file": "grader.engine",
-    "BatchResult": "grader.engine",
+    "grade_batch": "grader.grading.batch",
+    "grade_file": "grader.grading.batch",
+    "BatchResult": "grader.grading.batch",
     "run_grading": "grader.api",
     "RunOutcome": "grader.api",
-    "KeyBook": "grader.keys",
+    "KeyBook": "grader.keys.keybook",
     # rubrics and answer files
     "load_rubric": "grader.rubric",
     "Rubric": "grader.rubric",
     "Item": "grader.rubric",
     "Kind": "grader.rubric",
-    "validate_rubric": "grader.validate",
-    "load_submission": "grader.submission",
-    "Submission": "grader.submission",
-    "load_course": "grader.course",
-    "Course": "grader.course",
+    "validate_rubric": "grader.keys.prove",
+    "load_submission": "grader.readers.answer_file",
+    "Submission": "grader.readers.answer_file",
+    "load_course": "grader.policy.course",
+    "Course": "grader.policy.course",
     # results
     "SubmissionResult": "grader.model",
     "ItemResult": "grader.model",
@@ -113,8 +113,6 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads these
     from grader.api import RunOutcome, run_grading
-    from grader.course import Course, load_course
-    from grader.engine import BatchResult, grade_batch, grade_file
     from grader.errors import (
         AnswerError,
         GraderError,
@@ -126,9 +124,11 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__
         SubmissionError,
         TimeLimitExceeded,
     )
+    from grader.grading.batch import BatchResult, grade_batch, grade_file
     from grader.integrity import IntegrityReport, analyse_integrity, run_integrity
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
+    from grader.keys.prove import validate_rubric
     from grader.model import Adjustment, AdjustmentKind, FileError, ItemResult, ManualScore, Status, SubmissionResult, Verdict
+    from grader.policy.course import Course, load_course
+    from grader.readers.answer_file import Submission, load_submission
     from grader.rubric import Item, Kind, Rubric, load_rubric
-    from grader.submission import Submission, load_submission
-    from grader.validate import validate_rubric

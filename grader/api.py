@@ -7,20 +7,20 @@ fill in this order (nothing is written before step 5, and nothing at all in a dr
 0. `_check_before_grading`: refuse a lost gradebook, an unwritable folder, a broken manifest;
 1. `_grade`: every answer file (`grade_batch`); files unchanged since a previous run into the same
    folder under the same rubric, reference code and grader reuse their results
-   (`<out>/.grading-cache.json`, see `grader.gradecache`);
+   (`<out>/.grading-cache.json`, see `grader.grading.cache`);
 2. `_merge_manual`: the TAs' manual scores from the gradebook into the manual items;
 3. `_apply_policy`: the course policy (submission times from the manifest or the files' modification times,
    late days already used from the gradebook's ledger);
    then `_start_reports`: integrity analysis and the report workers start on the final results;
 4. `_diff`: the diff against the previous run of this homework part and hand it to `on_diff`;
-5. `_record`, `_write_files`: back the gradebook up (`grader.recovery`), record the run in it (one transaction), then write
+5. `_record`, `_write_files`: back the gradebook up (`grader.store.recovery`), record the run in it (one transaction), then write
    the files derived from it: results/*.json (and the grading cache), grades.csv, errors.json,
    integrity.csv and key-health.csv (`grader.integrity`, analysed after step 3: evidence, never
    a grade), run.json, then the PDF reports. The gradebook is the system of record: a failure
    leaves files behind it, never ahead, and the next run says so and rewrites them.
 
 Before grading, a run checks that the output folder can be written and refuses (exit 6) a lost
-gradebook beside results of earlier runs (`grader.recovery.guard`).
+gradebook beside results of earlier runs (`grader.store.recovery.guard`).
 """
 
 from __future__ import annotations
@@ -33,20 +33,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.engine import BatchResult, grade_batch
 from grader.errors import ReportError
 from grader.fsio import atomic_write
-from grader.gradecache import GradeCache
-from grader.output import ResultDoc, dumps, result_doc, retire_stale, write_grades_csv, write_results
+from grader.grading.batch import BatchResult, grade_batch
+from grader.grading.cache import GradeCache
+from grader.outputs.results import ResultDoc, dumps, result_doc, retire_stale, write_grades_csv, write_results
 from grader.rubric import Rubric
 
 if TYPE_CHECKING:
-    from grader.course import Course
-    from grader.gradebook import Gradebook, RunDiff, RunInfo, StudentSnapshot
     from grader.integrity import IntegrityReport
-    from grader.policy import LedgerEntry
-    from grader.report import ReportPool
-    from grader.report.batch import PlannedReports
+    from grader.model import LedgerEntry
+    from grader.outputs.report import ReportPool
+    from grader.outputs.report.batch import PlannedReports
+    from grader.policy.course import Course
+    from grader.store.diff import RunDiff, StudentSnapshot
+    from grader.store.gradebook import Gradebook, RunInfo
 
 MANIFEST_NAME = "manifest.csv"
 
@@ -110,7 +111,7 @@ def run_grading(
 
     `manifest`: the submission-time CSV (default `<folder>/manifest.csv` if it exists; without
     one the files' modification times are used, with a warning on each result). `db`: the
-    gradebook (default `<out_dir>/gradebook.sqlite`). `course`: a loaded `grader.course.Course`
+    gradebook (default `<out_dir>/gradebook.sqlite`). `course`: a loaded `grader.policy.course.Course`
     (default: the rubric's `course:` file; a rubric without one gets no policy). `on_diff` is
     called with the `RunDiff` against the previous run before anything is written. `roster`: the
     enrolled student ids; a file of any other id is listed as unreadable and not graded.
@@ -118,7 +119,7 @@ def run_grading(
     they are listed as skipped, theirs. A manifest with a `homework` column gives the times of
     this homework's rows only.
     """
-    from grader.gradebook import utc_now
+    from grader.store.gradebook import utc_now
 
     started = utc_now()
     folder = Path(folder)
@@ -145,7 +146,7 @@ def _report_pool(jobs: int | None) -> Iterator[ReportPool | None]:
         yield None
         return
     try:
-        from grader.report import ReportPool
+        from grader.outputs.report import ReportPool
     except ImportError:  # pragma: no cover - the report package is optional until installed
         yield None
         return
@@ -206,7 +207,7 @@ def _run(
     pool: ReportPool | None,
     others: Mapping[str, str] | None = None,
 ) -> RunOutcome:
-    from grader.gradebook import Gradebook, default_db
+    from grader.store.gradebook import Gradebook, default_db
 
     run = _Run(
         folder=folder, rubric=rubric, out_dir=out_dir, db_path=Path(db) if db is not None else default_db(out_dir), jobs=jobs, pdf=pdf,
@@ -238,10 +239,10 @@ def _run(
 def _check_before_grading(run: _Run, course: Course | None) -> None:
     """Refuse what would fail later before the (slow) grading: a lost gradebook, a folder that
     cannot be written, another homework's outputs, a broken manifest."""
-    from grader.course import load_course_for
     from grader.fsio import check_writable
-    from grader.policy import read_manifest
-    from grader.recovery import guard
+    from grader.policy.course import load_course_for
+    from grader.policy.csv_inputs import read_manifest
+    from grader.store.recovery import guard
     from grader.workspace import check_out_dir
 
     if not run.dry_run:
@@ -265,7 +266,7 @@ def _grade(run: _Run) -> None:
 
 def _merge_manual(run: _Run) -> None:
     """Step 2: the TAs' scores for the manual items, from the gradebook."""
-    from grader.gradebook import merge_manual
+    from grader.store.manual import merge_manual
 
     assert run.batch is not None and run.book is not None
     results, notes = merge_manual(run.batch.results, run.book.manual_scores(run.rubric.homework, run.rubric.part))
@@ -275,7 +276,7 @@ def _merge_manual(run: _Run) -> None:
 
 def _apply_policy(run: _Run) -> None:
     """Step 3: the course policy over the term's ledger; the batch's results are final after it."""
-    from grader.policy import apply_batch
+    from grader.policy.rules import apply_batch
     from grader.workspace import missing_earlier
 
     assert run.batch is not None and run.book is not None
@@ -322,8 +323,8 @@ def _start_reports(run: _Run) -> None:
 def _diff(run: _Run) -> RunOutcome:
     """Step 4: what changed since the previous run of this homework part (or since results an
     unrecorded run left in the folder), including changed inputs; handed to `on_diff`."""
-    from grader.gradebook import diff_runs, snapshot_from_json
-    from grader.keys import reference_fingerprint
+    from grader.keys.keybook import reference_fingerprint
+    from grader.store.diff import diff_runs, snapshot_from_json
 
     assert run.batch is not None and run.book is not None
     texts = {d.student_id: d.text for d in run.docs}
@@ -383,7 +384,7 @@ def _diff(run: _Run) -> RunOutcome:
 def _record(run: _Run, outcome: RunOutcome) -> None:
     """Step 5a: back the gradebook up, then record the run in it (one transaction): the system
     of record, written before any file derived from it."""
-    from grader.recovery import backup
+    from grader.store.recovery import backup
     from grader.workspace import later_changed
 
     assert run.batch is not None and run.book is not None
@@ -400,7 +401,7 @@ def _record(run: _Run, outcome: RunOutcome) -> None:
 def _write_files(run: _Run, outcome: RunOutcome) -> None:
     """Step 5b: the files derived from the recorded run: results, cache, grades.csv, errors.json,
     integrity CSVs, run.json (the reports are published after, by `_StartedReports.finish`)."""
-    from grader.gradebook import utc_now
+    from grader.store.gradebook import utc_now
 
     assert run.batch is not None and run.cache is not None and outcome.diff is not None
     outcome.written += write_results(run.docs, run.out_dir)
@@ -464,7 +465,7 @@ def _files_behind(out_dir: Path, previous: RunInfo | None) -> str:
 
 def _results_folder(folder: Path, homework: str) -> dict[str, StudentSnapshot]:
     """Snapshots from results/*.json written by a run the gradebook does not know (older versions)."""
-    from grader.gradebook import snapshot_from_json
+    from grader.store.diff import snapshot_from_json
 
     out: dict[str, StudentSnapshot] = {}
     for path in sorted(folder.glob("*.json")):
@@ -482,8 +483,8 @@ class _StartedReports:
     in the pool's workers while the run writes, and published by `finish()`."""
 
     def __init__(self, batch: BatchResult, folder: Path, pool: ReportPool, *, course: str, integrity: IntegrityReport | None = None) -> None:
-        from grader.report.batch import now_text
-        from grader.report.view import build_summary_view
+        from grader.outputs.report.batch import now_text
+        from grader.outputs.report.view import build_summary_view
 
         self.batch, self.folder, self.pool, self.course = batch, folder, pool, course
         self.graded_at = now_text()

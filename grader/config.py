@@ -70,7 +70,7 @@ def validation_problems(exc: ValidationError, data: Any) -> list[str]:
 def parse_trusted_yaml(text: str) -> Any:
     """A rubric's or course file's YAML, with libyaml's loader where PyYAML has it (the same
     safe loading, ~10x faster: the pure-Python one took 0.1 s of every run per rubric read).
-    Student files have their own bounded reader (grader/submission.py)."""
+    Student files have their own bounded reader (grader/readers/answer_file.py)."""
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
 
 

@@ -81,7 +81,7 @@ class ManualScore:
     """A TA's score for a manual item; never produced or overwritten by automatic grading.
 
     `version` counts the stored score's changes (0: not stored yet); a writer passes the version it
-    saw, and a different stored version is a conflict (`grader.manual.set_score`).
+    saw, and a different stored version is a conflict (`grader.store.manual.set_score`).
     `answer_sha256` is `answer_hash` of the answer the TA graded; `answer_changed`
     is set when the student's current answer has another hash (the score is kept, but flagged).
     Equality compares the score itself (points, comment, grader), not this bookkeeping."""
@@ -248,3 +248,15 @@ class SubmissionResult:
 
 def _sum(values: Iterable[float]) -> float:
     return round(sum(values), 6)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One row of the late-day ledger (gradebook): days used on one part of one homework."""
+
+    student_id: str
+    homework: str
+    part: str
+    days: int
+    submitted_at: str | None = None  # ISO; orders parts that share a deadline
+    source: str = "run"

@@ -83,7 +83,7 @@ class Item(Strict):
     example: str | None = None
     notes: str = ""
     manual_rubric: list[ManualEntry] = Field(default_factory=list)  # text items: entries for `grade review`
-    key_digest: str | None = None  # student kits only: a fingerprint of the key (grader/kit.py)
+    key_digest: str | None = None  # student kits only: a fingerprint of the key (grader/student/kit.py)
     accept_digests: list[str] = Field(default_factory=list)  # kits: fingerprints of full-credit alternatives
 
     @field_validator("kind", mode="before")

@@ -392,8 +392,8 @@ def scaffold(
     homework: str, *, title: str, rubrics_dir: Path, part: str = "theory", bonus_deadline: str | None = None, final_deadline: str | None = None
 ) -> Scaffold:
     """Write the new homework's files (see the module docstring); RubricError if any exists."""
-    from grader.course import jalali, load_course, parse_moment
     from grader.fsio import atomic_write
+    from grader.policy.course import jalali, load_course, parse_moment
 
     if not HOMEWORK_ID.match(homework):
         raise RubricError(f"homework id {homework!r}: expected a lower-case letter, then letters, digits or '_' (like hw5)")

@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import SubmissionError
-from grader.gradebook import DB_NAME
+from grader.store.gradebook import DB_NAME
 
 if TYPE_CHECKING:
-    from grader.course import Course
-    from grader.gradebook import Gradebook
-    from grader.policy import LedgerEntry
+    from grader.model import LedgerEntry
+    from grader.policy.course import Course
+    from grader.store.gradebook import Gradebook
 
 TERM_ROOT = Path("out")
 # what a run writes into a homework's output folder (moved by `adopt_flat_layout`)
@@ -136,7 +136,7 @@ def later_changed(
 ) -> list[str]:
     """Notes naming the homework parts graded after this one (by course.yaml's deadlines) whose
     students' late-day allowance this run changed: their results must be re-graded."""
-    from grader.policy import usage_before
+    from grader.policy.rules import usage_before
 
     mine = _deadline(course, homework, part)
     notes = []

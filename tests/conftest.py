@@ -20,7 +20,7 @@ def hw4():
 
 @pytest.fixture(scope="session")
 def hw4_keys(hw4):
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
 
     keys = KeyBook(hw4)
     keys.warm()

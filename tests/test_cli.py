@@ -138,8 +138,8 @@ def test_check_of_an_unreadable_file_is_an_error(tmp_path, capsys):
 
 
 def test_template_round_trip(tmp_path, hw4, hw4_keys):
-    from grader.engine import grade_answers
-    from grader.validate import answer_text
+    from grader.grading.item import grade_answers
+    from grader.keys.prove import answer_text
 
     path = tmp_path / "HW4_T_401234567.yaml"
     assert main(["template", "--student", "401234567", "-o", str(path), "--rubric", str(HW4_RUBRIC)]) == 0

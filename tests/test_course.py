@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from grader.course import course_path, iso, jalali, load_course, parse_moment
 from grader.errors import PolicyError, RubricError
+from grader.policy.course import course_path, iso, jalali, load_course, parse_moment
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "rubrics" / "course.yaml"

@@ -47,9 +47,9 @@ WRITES = re.compile(
 # path:line-pattern -> why it is safe
 ATOMIC = {
     "grader/fsio.py": "atomic_write: mkstemp in the target folder, fsync, os.replace, fsync of the folder",
-    "grader/report/render.py": "grader.fsio.atomic_write (PDF bytes rendered in memory first)",
-    "grader/report/charts.py": "savefig into an in-memory buffer (a data: URI), no file",
-    "grader/sheet/write.py": "write_pdf() to bytes in memory; files only through grader.fsio.atomic_write",
+    "grader/outputs/report/render.py": "grader.fsio.atomic_write (PDF bytes rendered in memory first)",
+    "grader/outputs/report/charts.py": "savefig into an in-memory buffer (a data: URI), no file",
+    "grader/student/sheet/write.py": "write_pdf() to bytes in memory; files only through grader.fsio.atomic_write",
 }
 
 
@@ -67,8 +67,8 @@ def _writers() -> dict[str, list[str]]:
 # Writers that are atomic at a coarser grain than a file: each builds a whole artefact elsewhere
 # and renames it into place.
 NOT_ATOMIC = {
-    "grader/kit.py": "`grade kit` writes the kit into a sibling folder and renames the folder into place",
-    "grader/journal.py": "the manual-score journal is append-only (synced lines; a torn last line is skipped on reading)",
+    "grader/student/kit.py": "`grade kit` writes the kit into a sibling folder and renames the folder into place",
+    "grader/store/journal.py": "the manual-score journal is append-only (synced lines; a torn last line is skipped on reading)",
 }
 
 
@@ -77,7 +77,7 @@ def test_every_writer_is_atomic():
     writers = _writers()
     unexpected = {path: lines for path, lines in writers.items() if path not in ATOMIC and path not in NOT_ATOMIC}
     assert not unexpected, f"non-atomic writers (use grader.fsio.atomic_write): {unexpected}"
-    charts = "\n".join(writers.get("grader/report/charts.py", []))
+    charts = "\n".join(writers.get("grader/outputs/report/charts.py", []))
     assert "savefig(buffer" in charts or not charts
 
 
@@ -195,7 +195,7 @@ def _cli(*argv: str) -> str:
 
 
 def _manual_scores(out: Path) -> dict[tuple[str, str], float]:
-    from grader.gradebook import Gradebook
+    from grader.store.gradebook import Gradebook
 
     book = Gradebook.snapshot(out / "gradebook.sqlite")
     try:
@@ -255,8 +255,8 @@ def test_sigkill_at_any_moment_then_rerun_gives_the_same_files(tmp_path):
 
 def test_a_killed_render_leaves_no_temp_after_the_next_one(tmp_path, hw4, hw4_keys):
     pytest.importorskip("weasyprint")
-    from grader import report
-    from grader.engine import grade_file
+    from grader.grading.batch import grade_file
+    from grader.outputs import report
     from tests.adversarial.conftest import FILES
 
     source = tmp_path / "HW4_T_401234567.yaml"
@@ -285,7 +285,7 @@ def test_unchanged_results_are_not_rewritten(tmp_path):
 
 
 def test_results_already_written_are_not_formatted_again_but_edits_are_repaired(tmp_path, monkeypatch):
-    import grader.output as output
+    import grader.outputs.results as output
     from tests.report.fixtures import make_result
 
     results = [make_result("401000001"), make_result("401000002")]

@@ -7,9 +7,9 @@ import types
 
 import pytest
 
-from grader import engine
-from grader.engine import grade_answers, grade_item
 from grader.errors import AnswerError, ReferenceSolutionError
+from grader.grading import item as engine
+from grader.grading.item import grade_answers, grade_item
 from grader.model import Status
 
 
@@ -122,7 +122,7 @@ def test_a_verdict_carries_whether_it_may_be_cached(hw4, hw4_keys, monkeypatch, 
 
 
 def test_a_failing_reference_is_an_author_error(hw4):
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
     from reference import Registry
 
     registry = Registry("hw4")
@@ -154,7 +154,7 @@ def _registry_with(hw4, name, func):
 
 
 def test_mistake_keys_are_computed_only_when_the_key_does_not_match(hw4):
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
 
     real = hw4.registry().functions["q2.dL_dW_official"].func
     calls = []
@@ -175,7 +175,7 @@ def test_mistake_keys_are_computed_only_when_the_key_does_not_match(hw4):
 
 
 def test_a_slow_mistake_key_is_not_the_students_timeout(hw4, monkeypatch):
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
 
     real = hw4.registry().functions["q2.dL_dW_official"].func
 

@@ -13,8 +13,8 @@ import pytest
 
 from grader.api import run_grading
 from grader.cli import main
-from grader.gradebook import Gradebook
 from grader.rubric import load_rubric
+from grader.store.gradebook import Gradebook
 from tests.small_homework import COURSE_YAML
 
 RUBRIC_YAML = """\

@@ -10,12 +10,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader import gradebook as gb
-from grader.gradebook import Gradebook, GradebookError, diff_runs, merge_manual, migrate, snapshot_from_json, snapshot_of
-from grader.migrations import LATEST
-from grader.model import Adjustment, AdjustmentKind, ItemResult, ManualScore, Status, SubmissionResult, Verdict
-from grader.output import result_json
-from grader.policy import LedgerEntry
+from grader.store import gradebook as gb
+from grader.model import Adjustment, AdjustmentKind, ItemResult, LedgerEntry, ManualScore, Status, SubmissionResult, Verdict
+from grader.outputs.results import result_json
+from grader.store.diff import diff_runs, snapshot_from_json, snapshot_of
+from grader.store.gradebook import Gradebook, GradebookError, migrate
+from grader.store.manual import merge_manual
+from grader.store.migrations import LATEST
 
 ITEMS = [
     SimpleNamespace(id="q1.a", question="q1", title="Choice", kind="choice", points=2.0, bonus=False, manual=False),
@@ -112,10 +113,10 @@ def test_manual_scores_and_their_history(book: Gradebook) -> None:
 
 def test_a_failure_mid_run_leaves_no_half_run(book: Gradebook, monkeypatch: pytest.MonkeyPatch) -> None:
     book.record_run(info(), rubric=RUBRIC, results=[result("1")], ledger=[LedgerEntry("1", "hw4", "theory", 1)])
-    import grader.output
+    import grader.outputs.results
 
     calls = {"n": 0}
-    real = grader.output.result_json
+    real = grader.outputs.results.result_json
 
     def failing(r: SubmissionResult) -> dict[str, object]:
         calls["n"] += 1
@@ -123,7 +124,7 @@ def test_a_failure_mid_run_leaves_no_half_run(book: Gradebook, monkeypatch: pyte
             raise KeyboardInterrupt  # a kill between two students
         return real(r)
 
-    monkeypatch.setattr(grader.output, "result_json", failing)
+    monkeypatch.setattr(grader.outputs.results, "result_json", failing)
     with pytest.raises(KeyboardInterrupt):
         book.record_run(info(), rubric=RUBRIC, results=[result("1"), result("2")], ledger=[LedgerEntry("1", "hw4", "theory", 5)])
     counts = [book.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("runs", "run_items", "submissions", "result_docs", "result_items")]

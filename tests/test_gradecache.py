@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import engine, gradecache
 from grader.api import run_grading
-from grader.gradecache import CACHE_NAME, GradeCache, cacheable, decode, encode
+from grader.grading import batch
+from grader.grading import cache as gradecache
+from grader.grading.cache import CACHE_NAME, GradeCache, cacheable, decode, encode
 from grader.model import Status, Verdict
 from grader.rubric import load_rubric
 from tests.conftest import HW4_RUBRIC, SUBMISSIONS
@@ -42,13 +43,13 @@ def _outputs(out: Path) -> dict[str, bytes]:
 def _graded(monkeypatch) -> list[str]:
     """Names of the files the engine really grades from now on."""
     seen: list[str] = []
-    real = engine.grade_file
+    real = batch.grade_file
 
     def spy(path, **kwargs):
         seen.append(path.name)
         return real(path, **kwargs)
 
-    monkeypatch.setattr(engine, "grade_file", spy)
+    monkeypatch.setattr(batch, "grade_file", spy)
     return seen
 
 
@@ -105,9 +106,9 @@ def test_any_change_to_rubric_reference_or_grader_empties_the_cache(tmp_path, mo
     shutil.copy2(HW4_RUBRIC, rubric_copy)
     assert gradecache.cache_key(load_rubric(rubric_copy)) == key
     # the reference code and the grader's own sources
-    import grader.keys
+    import grader.keys.keybook
 
-    monkeypatch.setattr(grader.keys, "reference_fingerprint", lambda rubric: "another reference")
+    monkeypatch.setattr(grader.keys.keybook, "reference_fingerprint", lambda rubric: "another reference")
     assert gradecache.cache_key(load_rubric(rubric_copy)) != key
     monkeypatch.undo()
     monkeypatch.setattr(gradecache, "grader_fingerprint", lambda: "another grader")
@@ -116,10 +117,10 @@ def test_any_change_to_rubric_reference_or_grader_empties_the_cache(tmp_path, mo
 
 def test_grader_fingerprint_covers_every_source_file(tmp_path, monkeypatch):
     package = tmp_path / "grader"
-    shutil.copytree(Path(gradecache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(gradecache, "__file__", str(package / "gradecache.py"))
+    shutil.copytree(Path(gradecache.__file__).parents[1], package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(gradecache, "__file__", str(package / "grading" / "cache.py"))
     base = gradecache.grader_fingerprint()
-    for source in (package / "kinds" / "expression.py", package / "mathparse" / "parser.py", package / "engine.py"):
+    for source in (package / "kinds" / "expression.py", package / "mathparse" / "parser.py", package / "grading" / "item.py"):
         original = source.read_bytes()
         source.write_bytes(original + b"\n# changed\n")
         assert gradecache.grader_fingerprint() != base, source.name
@@ -143,12 +144,12 @@ def test_a_foreign_or_damaged_cache_is_ignored(generated, tmp_path, monkeypatch)
 
 def test_results_round_trip_and_luck_is_not_cached(generated):
     rubric = load_rubric(HW4_RUBRIC)
-    batch = engine.grade_batch(generated, rubric=rubric, jobs=1)
-    for result in batch.results:
+    graded = batch.grade_batch(generated, rubric=rubric, jobs=1)
+    for result in graded.results:
         again = decode(json.loads(json.dumps(encode(result))))
         assert again == result and again.extra == result.extra
         assert cacheable(result)
-    result = batch.results[0]
+    result = graded.results[0]
     item = result.items[0]
     # the verdict's state decides, not its words: rewording a message changes nothing
     for feedback in ("took longer than 2 s to check item q1.a.fc_units; the answer was not graded",

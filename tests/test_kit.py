@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from grader.kinds import get_kind
-from grader.kit import answer_digest, build_kit, digest_verdict, key_digest
 from grader.rubric import Kind, SelfCheck
+from grader.student.kit import answer_digest, build_kit, digest_verdict, key_digest
 from tests.conftest import SUBMISSIONS
 
 
@@ -154,6 +154,6 @@ def test_the_kit_checks_a_filled_pdf_sheet(kit, tmp_path):
     out = proc.stdout
     assert "q1.a.fc_weights (1 pt): correct" in out and "q6.c.sigmoid_max_grad (1 pt): invalid" in out
     assert "q1.c.unet_conv2_params (2 pts)" in out
-    from grader.kit import KIT_REQUIREMENTS
+    from grader.student.kit import KIT_REQUIREMENTS
 
     assert "pypdf" in KIT_REQUIREMENTS

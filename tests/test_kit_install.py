@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.kit import build_kit
+from grader.student.kit import build_kit
 
 PYTHONS = {"3.9": Path("/root/.pyenv/versions/3.9.18/bin/python"), "3.13": Path("/root/.pyenv/versions/3.13.0/bin/python")}
 pytestmark = pytest.mark.slow

@@ -12,10 +12,10 @@ import pytest
 
 from grader.api import run_grading
 from grader.cli import main
-from grader.gradebook import Gradebook
-from grader.manual import COLUMNS, SheetError, describe_change, export_sheet, import_sheet, parse_score
 from grader.model import ManualScore
 from grader.rubric import load_rubric
+from grader.store.gradebook import Gradebook
+from grader.store.manual import COLUMNS, SheetError, describe_change, export_sheet, import_sheet, parse_score
 from tests.small_homework import COURSE_YAML
 
 # --- a small homework with choice and text items (kinds that need no reference code) -------------

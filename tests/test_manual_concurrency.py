@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from grader.cli import main
-from grader.gradebook import Gradebook, ScoreConflictError, migrate
-from grader.manual import COLUMNS, ScoreError, export_sheet, import_sheet, set_score
-from grader.migrations import LATEST, MIGRATIONS
+from grader.store.gradebook import Gradebook, ScoreConflictError, migrate
+from grader.store.manual import COLUMNS, ScoreError, export_sheet, import_sheet, set_score
+from grader.store.migrations import LATEST, MIGRATIONS
 from tests.test_manual import grade, make_homework, sheet_rows, write_sheet
 
 COL = {c: i for i, c in enumerate(COLUMNS)}
@@ -217,7 +217,7 @@ def test_issue_case_5_a_changed_answer_keeps_the_score_but_flags_it(hw: SimpleNa
 
 def test_the_report_says_the_answer_changed_since_graded() -> None:
     from grader.model import ItemResult, ManualScore, Verdict
-    from grader.report.view import build_item_view
+    from grader.outputs.report.view import build_item_view
 
     item = ItemResult("q1.explain", "q1", 4, False, True, Verdict.pending("new text"), ManualScore(3, "", "ta", 1, "x", answer_changed=True))
     assert build_item_view(item, None).ta_stale

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import engine
 from grader.api import run_grading
+from grader.grading import batch as engine
 from grader.rubric import load_rubric
 from tests.conftest import HW4_RUBRIC
 

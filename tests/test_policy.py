@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from grader.course import Course, load_course
 from grader.errors import PolicyError
-from grader.model import AdjustmentKind, ItemResult, SubmissionResult, Verdict
-from grader.policy import LedgerEntry, LedgerUsage, apply_batch, decide, parse_manifest, read_ledger_csv, usage_before
+from grader.model import AdjustmentKind, ItemResult, LedgerEntry, SubmissionResult, Verdict
+from grader.policy.course import Course, load_course
+from grader.policy.csv_inputs import parse_manifest, read_ledger_csv
+from grader.policy.rules import LedgerUsage, apply_batch, decide, usage_before
 
 ROOT = Path(__file__).resolve().parents[1]
 TEHRAN = ZoneInfo("Asia/Tehran")

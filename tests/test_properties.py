@@ -25,11 +25,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from grader.engine import grade_item, grade_submission
 from grader.errors import SubmissionError
+from grader.grading.item import grade_item, grade_submission
 from grader.model import ItemResult, Status, SubmissionResult
+from grader.readers.answer_file import load_submission
 from grader.rubric import load_rubric
-from grader.submission import load_submission
 from tests.conftest import HW4_RUBRIC
 
 RUBRIC = load_rubric(HW4_RUBRIC)
@@ -56,7 +56,7 @@ JSON_LIKE = st.recursive(
 
 @functools.cache
 def _keys():
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
 
     book = KeyBook(RUBRIC)
     book.warm()

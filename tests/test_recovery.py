@@ -14,10 +14,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader import recovery
 from grader.cli import main
-from grader.gradebook import Gradebook
-from grader.journal import journal_path
+from grader.store import recovery
+from grader.store.gradebook import Gradebook
+from grader.store.journal import journal_path
 from tests.test_manual import make_homework, sheet_rows, write_sheet
 from tests.test_manual_concurrency import COL, A, B
 
@@ -189,7 +189,7 @@ def test_disk_full_at_the_gradebook_write_is_one_sentence_and_writes_no_files(hw
 
 def test_a_locked_gradebook_names_the_other_process_after_a_bounded_wait(hw, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     assert run(hw, capsys)[0] == 0
-    import grader.gradebook as gradebook
+    import grader.store.gradebook as gradebook
 
     monkeypatch.setattr(gradebook, "LOCK_WAIT", 0.3)
     holder = subprocess.Popen(

@@ -15,11 +15,11 @@ import pytest
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient  # noqa: E402
 
-from grader.gradebook import Gradebook  # noqa: E402
 from grader.review.app import CSP, Settings, create_app  # noqa: E402
 from grader.review.normalize import answer_key  # noqa: E402
 from grader.review.store import ReviewError, ReviewStore, compose, open_store  # noqa: E402
 from grader.rubric import Item, ManualEntry  # noqa: E402
+from grader.store.gradebook import Gradebook  # noqa: E402
 from tests.test_manual import grade, make_homework  # noqa: E402
 
 TOKEN = "test-token-0123456789"
@@ -355,7 +355,7 @@ def test_the_same_ta_in_two_tabs_gets_the_conflict_view(store: ReviewStore, ta: 
 
 
 def test_a_sheet_import_and_the_workspace_share_the_version_check(store: ReviewStore, ta: TestClient, hw: SimpleNamespace) -> None:
-    from grader.manual import set_score
+    from grader.store.manual import set_score
 
     entry = add_entry(ta, "q1.explain", "4", "Complete")
     with Gradebook.open(hw.db) as other:  # another TA's import, same gradebook
@@ -401,7 +401,7 @@ def test_a_group_with_one_conflict_saves_nothing(store: ReviewStore) -> None:
 
 
 def test_editing_an_entry_rescores_everyone_who_has_it(store: ReviewStore, ta: TestClient, hw: SimpleNamespace) -> None:
-    from grader.manual import set_score
+    from grader.store.manual import set_score
 
     entry = add_entry(ta, "q1.explain", "2", "Partly right")
     other = add_entry(ta, "q1.explain", "1", "Mentions locality")
@@ -487,7 +487,7 @@ def test_manual_rubric_is_validated(entries: list[dict[str, object]], problem: s
 
 
 def test_the_kit_drops_manual_rubric(hw4, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from grader.kit import kit_rubric
+    from grader.student.kit import kit_rubric
 
     data, _ = kit_rubric(hw4, reference_module="kit_reference")
     assert not any("manual_rubric" in raw or "notes" in raw for raw in data["items"])  # students never see the TAs' entries

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from grader.gradebook import Gradebook
+from grader.store.gradebook import Gradebook
 from tests.test_review import hw  # noqa: F401 - the fixture: a graded small homework
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -13,8 +13,8 @@ import pytest
 
 import reference
 from grader.cli import main
-from grader.course import load_course
 from grader.errors import RubricError
+from grader.policy.course import load_course
 from grader.scaffold import course_entry
 from tests.conftest import ROOT
 
@@ -138,8 +138,8 @@ def test_validate_fails_a_kit_that_cannot_import_its_instances(course_folder: Pa
 
 def test_the_kit_makes_the_same_instances_as_the_grader(course_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["new", "hw5", "--title", "x"]) == 0
+    from grader.keys.prove import validate_term
     from grader.rubric import load_rubric
-    from grader.validate import validate_term
 
     checks = validate_term(load_rubric(Path("rubrics/hw5.yaml")))
     assert [(c.name, c.ok) for c in checks] == [

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from grader.engine import grade_answers
 from grader.errors import SubmissionError
-from grader.kit import build_kit
+from grader.grading.item import grade_answers
 from grader.model import Status
+from grader.readers.answer_file import load_submission
 from grader.rubric import SelfCheck, load_rubric
-from grader.selfcheck import NOT_CHECKABLE, check_answers
-from grader.submission import load_submission
+from grader.student.kit import build_kit
+from grader.student.selfcheck import NOT_CHECKABLE, check_answers
 from tests.adversarial.conftest import FILES
 from tests.conftest import SUBMISSIONS
 

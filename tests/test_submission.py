@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import SubmissionError
-from grader.submission import find_answer_files, load_submission, student_id_from_name
+from grader.readers.answer_file import find_answer_files, load_submission, student_id_from_name
 
 PREFIX = "HW4_T_"
 IDS = ["q1.a.fc_units", "q1.b.conv_bias_removal"]
@@ -116,7 +116,7 @@ def test_warnings(tmp_path, data, warning):
         ("hw4_t_401234567.YAML", "401234567"),
         ("HW4_T_.yaml", ""),
         ("HW4_P1_401234567.yaml", None),
-        ("HW4_T_401234567.pdf", "401234567"),  # the answer sheet (grader.sheet)
+        ("HW4_T_401234567.pdf", "401234567"),  # the answer sheet (grader.student.sheet)
         ("HW4_T_401234567.docx", None),
     ],
 )
@@ -135,7 +135,7 @@ def test_unsafe_ids_in_file_names_are_refused(tmp_path, bad_id):
 
 @pytest.mark.parametrize("bad_id", ["", "a/b", "../x", "a\x00b", "a" * 300])
 def test_valid_student_id_rejects_path_like_ids(bad_id):
-    from grader.submission import valid_student_id
+    from grader.readers.answer_file import valid_student_id
 
     assert not valid_student_id(bad_id)
 
@@ -188,13 +188,13 @@ _YAML_CASES = [
 
 
 def _full_loader_only(monkeypatch):
-    from grader import submission
+    from grader.readers import answer_file as submission
 
     monkeypatch.setattr(submission, "_load_plain_yaml", lambda text, name, duplicates=None: submission._UNUSUAL)
 
 
 def _outcome(text):
-    from grader.submission import parse_document
+    from grader.readers.answer_file import parse_document
 
     try:
         return ("ok", repr(parse_document(text, "f.yaml")))  # repr: types, key order, nan, -0.0

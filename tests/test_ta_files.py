@@ -11,11 +11,11 @@ from types import SimpleNamespace
 import pytest
 
 from grader.cli import main
-from grader.course import parse_moment, zone
 from grader.errors import PolicyError
-from grader.gradebook import Gradebook
-from grader.manual import SheetError, import_sheet, parse_score
-from grader.submission import find_answer_files
+from grader.policy.course import parse_moment, zone
+from grader.readers.answer_file import find_answer_files
+from grader.store.gradebook import Gradebook
+from grader.store.manual import SheetError, import_sheet, parse_score
 from grader.terminal import printable
 from tests.test_manual import RUBRIC_YAML, grade, make_homework
 from tests.test_manual_concurrency import COL, A, export, stored

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.gradebook import Gradebook
+from grader.store.gradebook import Gradebook
 from tests.test_manual import make_homework, sheet_rows, write_sheet
 from tests.test_manual_concurrency import COL
 from tests.test_recovery import corrupt

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.template import render_template
+from grader.student.template import render_template
 
 
 def test_choice_options_are_listed_in_an_order_that_does_not_reveal_the_key(hw4, hw4_keys):

@@ -8,9 +8,9 @@ import yaml
 
 from grader.cli import main
 from grader.errors import SubmissionError
-from grader.submission import load_submission, parse_document
-from grader.template import render_template
-from grader.yaml_errors import persian_slash_warnings
+from grader.readers.answer_file import load_submission, parse_document
+from grader.readers.yaml_slips import persian_slash_warnings
+from grader.student.template import render_template
 
 HEAD = 'student_id: "401234567"\nanswers:\n  q1.a.fc_units: W H J\n'
 

@@ -55,8 +55,8 @@ def export_csv(records: Sequence[Mapping[str, Any]], questions: Sequence[str]) -
 def load_source(out_dir: Path, db: Path | None, homework: str | None, part: str | None, run_id: int | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[str]]:
     """(metadata, student → results JSON, question ids) from the gradebook, or from <out>/results."""
     from grader.errors import GraderError
-    from grader.gradebook import Gradebook, default_db
-    from grader.manual import pick_run
+    from grader.store.gradebook import Gradebook, default_db
+    from grader.store.manual import pick_run
 
     path = db or default_db(out_dir)
     if path.exists():
@@ -111,7 +111,7 @@ def export_cmd(
     question. With --term (or --format canvas/moodle): the term table, one column per homework.
     """
     from grader.fsio import atomic_write
-    from grader.output import dumps
+    from grader.outputs.results import dumps
 
     if term or fmt in ("canvas", "moodle"):
         text, students = _term_export(fmt, out_dir, db, homework, roster, assignment_ids)
@@ -137,7 +137,7 @@ def export_cmd(
 def _term_export(fmt: str, out_dir: Path, db: Path | None, homework: str | None, roster: Path | None, assignment_ids: tuple[str, ...]) -> tuple[str, int]:
     from grader.cli.manual_cmds import open_existing
     from grader.errors import SubmissionError
-    from grader.term import canvas_csv, moodle_csv, read_lms_roster, term_csv, term_json, term_table
+    from grader.outputs.term import canvas_csv, moodle_csv, read_lms_roster, term_csv, term_json, term_table
 
     ids = {}
     for pair in assignment_ids:

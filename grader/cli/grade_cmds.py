@@ -80,7 +80,7 @@ def _found_text(found: list[tuple[Path, str, str, int]]) -> str:
 
 def _in_course_order(rubrics: list[Rubric]) -> list[Rubric]:
     """Earlier final deadlines first, so each homework sees the late days of the ones before it."""
-    from grader.course import load_course_for
+    from grader.policy.course import load_course_for
 
     def when(rubric: Rubric) -> tuple[bool, float, str]:
         course = load_course_for(rubric)
@@ -94,7 +94,7 @@ def _check_mixed_manifest(folder: Path, manifest: Path | None, found: list[tuple
     """One manifest for several homeworks must say which homework each row is of."""
     from grader.api import MANIFEST_NAME
     from grader.errors import SubmissionError
-    from grader.policy import manifest_columns
+    from grader.policy.csv_inputs import manifest_columns
 
     path = manifest if manifest is not None else (folder / MANIFEST_NAME if (folder / MANIFEST_NAME).is_file() else None)
     if path is not None and "homework" not in manifest_columns(path):
@@ -230,9 +230,9 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
     from rich.markup import escape
 
     from grader.model import Status
+    from grader.readers.answer_file import load_submission
     from grader.rubric import load_rubric
-    from grader.selfcheck import check_answers, file_warnings, summary
-    from grader.submission import load_submission
+    from grader.student.selfcheck import check_answers, file_warnings, summary
 
     rubric_obj = load_rubric(find_rubric(rubric, file_names=[file.name]))
     submission = load_submission(file, prefix=rubric_obj.file_prefix, item_ids=rubric_obj.item_ids, recover=True)
@@ -267,9 +267,9 @@ def template_cmd(student_id: str, rubric: Path | None, output: Path | None, forc
     """Write a student's answer skeleton: every item, its kind, a format example and their instance."""
     from grader.errors import SubmissionError
     from grader.fsio import atomic_write
+    from grader.readers.answer_file import valid_student_id
     from grader.rubric import load_rubric
-    from grader.submission import valid_student_id
-    from grader.template import render_template
+    from grader.student.template import render_template
 
     if not valid_student_id(student_id):
         raise SubmissionError(f"student id {student_id!r}: expected 1-64 letters, digits, '-' or '_'")
@@ -291,8 +291,8 @@ def template_cmd(student_id: str, rubric: Path | None, output: Path | None, forc
 @click.option("--force", is_flag=True, help="Replace a non-empty folder.")
 def kit_cmd(rubric: Path | None, out_dir: Path, force: bool) -> None:
     """Write a student self-check kit: the checker and the instance generator, no keys."""
-    from grader.kit import build_kit
     from grader.rubric import load_rubric
+    from grader.student.kit import build_kit
 
     root = click.get_current_context().find_root().command
     names = sorted(root.commands) if isinstance(root, click.Group) else []

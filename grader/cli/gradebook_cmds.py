@@ -22,7 +22,7 @@ def gradebook_group() -> None:
 
 
 def _db(out_dir: Path, db: Path | None) -> Path:
-    from grader.gradebook import default_db
+    from grader.store.gradebook import default_db
 
     return db or default_db(out_dir)
 
@@ -32,9 +32,9 @@ def _db(out_dir: Path, db: Path | None) -> Path:
 @DB_OPTION
 def check_cmd(out_dir: Path, db: Path | None) -> None:
     """Say whether the gradebook is usable, and what it and its backups hold."""
-    from grader.gradebook import Gradebook, GradebookError
-    from grader.journal import journal_path, read
-    from grader.recovery import backups, problem
+    from grader.store.gradebook import Gradebook, GradebookError
+    from grader.store.journal import journal_path, read
+    from grader.store.recovery import backups, problem
 
     path = _db(out_dir, db)
     why = problem(path)
@@ -66,7 +66,7 @@ def _report(recovered) -> None:  # type: ignore[no-untyped-def]
 def restore_cmd(out_dir: Path, db: Path | None, source: Path | None) -> None:
     """Put the newest good backup in place (the old file is moved aside, never deleted), then
     replay the TA-score changes made after it from the history file."""
-    from grader.recovery import restore
+    from grader.store.recovery import restore
 
     _report(restore(_db(out_dir, db), source=source))
 
@@ -78,7 +78,7 @@ def rebuild_cmd(out_dir: Path, db: Path | None) -> None:
     """A new gradebook holding every TA score from the history file (and results/*.json beside it).
 
     Runs are not rebuilt: the next `grade` run records one. Use `restore` when a backup exists."""
-    from grader.recovery import rebuild
+    from grader.store.recovery import rebuild
 
     _report(rebuild(_db(out_dir, db)))
 

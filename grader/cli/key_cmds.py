@@ -18,8 +18,8 @@ def validate_cmd(rubrics: tuple[Path, ...], verbose: bool) -> None:
     from rich.markup import escape
 
     from grader.errors import RubricError
+    from grader.keys.prove import validate_rubric, validate_term
     from grader.rubric import load_rubric
-    from grader.validate import validate_rubric, validate_term
 
     paths = list(rubrics) or all_rubric_paths()
     if not paths:
@@ -44,7 +44,7 @@ def validate_cmd(rubrics: tuple[Path, ...], verbose: bool) -> None:
 @click.option("--markdown", is_flag=True, help="Write the key documentation as Markdown (docs/key.md).")
 def key_cmd(rubric: Path | None, markdown: bool) -> None:
     """Print every automatic item's key, how it is computed, and where the official key differs."""
-    from grader.keydoc import key_markdown, key_rows
+    from grader.keys.keydoc import key_markdown, key_rows
     from grader.rubric import load_rubric
 
     rubric_obj = load_rubric(the_rubric(rubric))

@@ -20,7 +20,7 @@ PART_OPTION = click.option("--part", type=click.Choice(["theory", "practical"]),
 
 def open_existing(out_dir: Path, db: Path | None):  # type: ignore[no-untyped-def]
     """The gradebook to read or update; never creates an empty one by mistake."""
-    from grader.gradebook import Gradebook, GradebookError, default_db
+    from grader.store.gradebook import Gradebook, GradebookError, default_db
 
     path = db or default_db(out_dir)
     if not path.exists():
@@ -61,13 +61,13 @@ def manual_export_cmd(out_dir: Path, db: Path | None, homework: str | None, part
     CSV in UTF-8 with a BOM (Excel shows Persian). Fill in `score` (and `comment`); scores already
     in the gradebook are pre-filled.
     """
-    from grader.manual import pick_run, write_sheet
+    from grader.store.manual import pick_run, write_sheet
 
     with open_existing(out_dir, db) as book:
         run = pick_run(book, homework, part)
         path = output or out_dir / f"manual-{run.homework}-{run.part}.csv"
         if path.exists() and not force:
-            from grader.manual import SheetError
+            from grader.store.manual import SheetError
 
             raise SheetError(f"{path} exists (a TA may be filling it in); import it first, or pass --force or -o OTHER.csv")
         run, rows = write_sheet(book, path, homework=run.homework, part=run.part)
@@ -93,7 +93,7 @@ def manual_import_cmd(
     values listed): blank it to keep theirs, or pass --overwrite. A blank score leaves the stored
     score alone. Re-grade afterwards to put the scores into the results, CSV and reports.
     """
-    from grader.manual import SheetError, describe_change, import_sheet
+    from grader.store.manual import SheetError, describe_change, import_sheet
 
     who = (grader_name or os.environ.get("USER", "") or _login_name()).strip()
     if not who:
@@ -128,8 +128,8 @@ def ledger_import_cmd(csv_file: Path, out_dir: Path, db: Path | None) -> None:
 
     A later grading run of the same homework part replaces these rows with what it computes.
     """
-    from grader.gradebook import Gradebook, default_db
-    from grader.policy import read_ledger_csv
+    from grader.policy.csv_inputs import read_ledger_csv
+    from grader.store.gradebook import Gradebook, default_db
 
     entries = read_ledger_csv(csv_file)
     with Gradebook.open(db or default_db(out_dir)) as book:
@@ -144,7 +144,7 @@ def ledger_import_cmd(csv_file: Path, out_dir: Path, db: Path | None) -> None:
 def ledger_show_cmd(student_id: str | None, out_dir: Path, db: Path | None) -> None:
     """The term's late days per student: used on each homework part, in all, and left this term
     by the course rule (from the term gradebook, out/gradebook.sqlite)."""
-    from grader.term import ledger_lines, term_table
+    from grader.outputs.term import ledger_lines, term_table
 
     with open_existing(out_dir, db) as book:
         table = term_table(book)

@@ -25,10 +25,10 @@ def review_cmd(out_dir: Path, db: Path | None, homework: str | None, part: str |
     graded at once, anonymous by default; scores go into the gradebook like `grade manual
     import` and reach results and reports at the next `grade` run (the page can start it).
     """
-    from grader.gradebook import default_db
     from grader.review.app import Settings, new_token
     from grader.review.serve import bind, serve, url_of
     from grader.review.store import open_store
+    from grader.store.gradebook import default_db
 
     path = db or default_db(out_dir)
     store = open_store(path, homework=homework, part=part)

@@ -22,14 +22,14 @@ def sheet_cmd(student_id: str | None, roster: Path | None, rubric: Path | None, 
     """Write a fillable answer sheet HW4_T_<id>.pdf: every item with its field, titles and hints,
     and the student's numeric instance. Students fill it in a PDF viewer, save it, and submit it."""
     from grader.errors import SubmissionError
+    from grader.readers.answer_file import valid_student_id
     from grader.rubric import load_rubric
-    from grader.submission import valid_student_id
 
     if (student_id is None) == (roster is None):
         raise SubmissionError("give either --student ID or --roster FILE")
     rubric_obj = load_rubric(the_rubric(rubric))
     try:
-        from grader.sheet.write import SheetWriter, write_sheets
+        from grader.student.sheet.write import SheetWriter, write_sheets
     except ImportError as exc:  # the student kit without its optional [sheet] extra
         raise SubmissionError(f"writing a sheet needs WeasyPrint ({exc.name} is not installed): pip install weasyprint") from None
     if roster is not None:

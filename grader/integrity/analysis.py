@@ -17,7 +17,7 @@ from grader.integrity.findings import Finding, FindingKind, IntegrityReport
 from grader.integrity.keyhealth import item_health
 from grader.integrity.rare import shared_rare
 from grader.integrity.textsim import near_duplicates
-from grader.keys import KeyBook
+from grader.keys.keybook import KeyBook
 from grader.model import SubmissionResult
 from grader.rubric import Rubric
 

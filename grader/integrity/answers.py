@@ -17,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from grader.engine import ITEM_SECONDS, is_blank
 from grader.errors import AnswerError, GraderError
+from grader.grading.item import ITEM_SECONDS, is_blank
 from grader.integrity.normalise import array_class, canonical_read_as
-from grader.keys import KeyBook
+from grader.keys.keybook import KeyBook
 from grader.kinds import get_kind
 from grader.model import ItemResult, Status, SubmissionResult
+from grader.readers.answer_file import load_submission
 from grader.rubric import Item, Kind, Rubric
-from grader.submission import load_submission
 from grader.timeout import time_limit
 
 NUMERIC_KINDS = (Kind.NUMBER, Kind.INTEGER, Kind.MATRIX, Kind.TENSOR)

@@ -28,10 +28,11 @@ class IntegrityOutcome:
 
 def run_integrity(folder: Path, *, rubric: Rubric, out_dir: Path, jobs: int = 1, db: Path | None = None, write: bool = True) -> IntegrityOutcome:
     """Grade `folder` (re-using `out_dir`'s grading cache), analyse it, write the two CSVs."""
-    from grader.engine import grade_batch
     from grader.errors import SubmissionError
-    from grader.gradebook import Gradebook, default_db, merge_manual
-    from grader.gradecache import GradeCache
+    from grader.grading.batch import grade_batch
+    from grader.grading.cache import GradeCache
+    from grader.store.gradebook import Gradebook, default_db
+    from grader.store.manual import merge_manual
 
     folder, out_dir = Path(folder), Path(out_dir)
     if not folder.is_dir():

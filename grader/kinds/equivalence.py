@@ -1,6 +1,6 @@
 """Sound formula equivalence: where a student's formula is compared with the key, and how often.
 
-The kit ships each visible item's *public* sample points (its fingerprint, grader/kit.py), so a
+The kit ships each visible item's *public* sample points (its fingerprint, grader/student/kit.py), so a
 formula can be built to agree with the key there, e.g. key + (W−a)(W−b)… with a, b, … read from
 them. The grader therefore decides "equal" only at *secret* points: integers drawn uniformly
 from S = {1, …, 2³²} by an RNG seeded from the rubric's grading secret (`KeyBook.secret`, a

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
 from grader.kinds.base import no_format_remarks
 from grader.mathparse import DEFAULT_LIMITS, parse_shape
-from grader.mathparse.matrix import scalar_from_raw
+from grader.mathparse.arrays import scalar_from_raw
 from grader.model import Verdict
 
 if TYPE_CHECKING:

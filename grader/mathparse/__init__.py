@@ -17,15 +17,15 @@ the student's original string; every broken limit raises `LimitExceeded`. See
 docs/answer-forms.md for the accepted forms.
 """
 
+from grader.mathparse.arrays import nested_from_raw, parse_matrix, scalar_from_raw, shape_of
 from grader.mathparse.errors import DivisionByZero, DomainError, EvaluationError
 from grader.mathparse.evaluate import evaluate
-from grader.mathparse.expression import parse_expression
+from grader.mathparse.formula import parse_expression
 from grader.mathparse.limits import DEFAULT_LIMITS, Limits
 from grader.mathparse.lists import parse_list, parse_shape
-from grader.mathparse.matrix import nested_from_raw, parse_matrix, scalar_from_raw, shape_of
 from grader.mathparse.nodes import Call, Const, Neg, Node, Num, Pow, Product, Sum, Var, free_variables
-from grader.mathparse.numbers import NumberReading, parse_number
 from grader.mathparse.printer import to_text
+from grader.mathparse.scalar import NumberReading, parse_number
 from grader.mathparse.sympy_bridge import symbolic_equal, to_sympy
 
 __all__ = [

@@ -16,8 +16,8 @@ from grader.mathparse.evaluate import evaluate
 from grader.mathparse.lexer import COMMA, EOF, LP, MUL, NAME, NUM, RP, SEMI, SEP, Token, tokenize
 from grader.mathparse.limits import DEFAULT_LIMITS, Limits
 from grader.mathparse.nodes import Node
-from grader.mathparse.numbers import check_length
 from grader.mathparse.parser import check_brackets, parse_tokens, resolve_names
+from grader.mathparse.scalar import check_length
 
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
 

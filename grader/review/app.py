@@ -39,7 +39,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from grader.numfmt import score_text
-from grader.report.text import clean, is_rtl
+from grader.outputs.report.text import clean, is_rtl
 from grader.review.store import Grade, ReviewError, ReviewStore, SaveOutcome, signed
 
 CSP = (
@@ -443,7 +443,7 @@ def _int(value: Any, what: str) -> int:
 
 
 def _float(value: Any, what: str) -> float:
-    from grader.manual import parse_score
+    from grader.store.manual import parse_score
 
     text = str(value if value is not None else "").strip()
     sign = -1.0 if text[:1] in ("-", "−") else 1.0

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from grader.errors import GraderError
 
 if TYPE_CHECKING:  # the child process that draws a page imports nothing of the gradebook
-    from grader.gradebook import Gradebook, RunInfo
+    from grader.store.gradebook import Gradebook, RunInfo
 
 MAX_PAGES = 12  # appended pages shown per student (a 40-page scan shows its first 12, and says so)
 MAX_SIDE = 1400  # pixels on a page image's longer side
@@ -73,7 +73,7 @@ def appended_pages(book: Gradebook, run: RunInfo, student_id: str) -> AppendedPa
         return _problem(shown, f"the run names the file {source[:80]!r}, not a PDF in {folder}")
     if not path.is_file():
         return _problem(shown, f"{path} is not here (the graded folder moved?)")
-    from grader.sheet import MAX_PDF_BYTES
+    from grader.student.sheet import MAX_PDF_BYTES
 
     size = path.stat().st_size
     if size > MAX_PDF_BYTES:

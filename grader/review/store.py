@@ -10,7 +10,7 @@ rubric entries of each item, which entries each answer got, and the free adjustm
 A score is written only if it is still the one the TA saw (by whoever changed it since, the same
 TA in another browser tab too): each save passes the
 `ManualScore.version` the page showed (0: none) to the gradebook's version check
-(`grader.manual.set_score` for one answer, `Gradebook.set_manual_scores(expected=...)`, which it
+(`grader.store.manual.set_score` for one answer, `Gradebook.set_manual_scores(expected=...)`, which it
 wraps, for a group or an entry edit); a score another TA changed since is a `Conflict` carrying
 both values, and nothing of that save is written (a group is saved whole or not at all).
 
@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import GraderError
-from grader.gradebook import Gradebook, RunInfo, RunItem, utc_now
 from grader.model import ManualScore
 from grader.numfmt import score_text
 from grader.review.normalize import answer_key
 from grader.review.pages import AppendedPages
 from grader.rubric import Item, Rubric
+from grader.store.gradebook import Gradebook, RunInfo, RunItem, utc_now
 
 SOURCE = "review"  # manual_score_history.source of the workspace's changes
 
@@ -141,7 +141,7 @@ class ReviewStore:
     """The workspace's view of one homework part in a gradebook (its latest grading run)."""
 
     def __init__(self, book: Gradebook, *, rubric: Rubric | None = None, homework: str | None = None, part: str | None = None) -> None:
-        from grader.manual import pick_run
+        from grader.store.manual import pick_run
 
         self.book = book
         self.run: RunInfo = pick_run(book, homework, part)
@@ -471,7 +471,7 @@ class ReviewStore:
         """Write (student, score, expected version) rows with the gradebook's version check, inside
         the caller's transaction; ScoreConflictError (nothing kept) when another TA got there first.
         Returns the number of stored scores that changed."""
-        from grader.manual import set_score
+        from grader.store.manual import set_score
 
         hw, part = self.homework, self.part
         if len(rows) == 1:
@@ -490,8 +490,8 @@ class ReviewStore:
     def _save_each(self, item_id: str, targets: Mapping[str, int], grader: str, change: Any, *, overwrite: bool = False) -> SaveOutcome:
         """For each student → expected version: `change(grade, student)` gives (applied, adjustment, note);
         the scores are composed and written in one transaction, or none if any is a conflict."""
-        from grader.gradebook import ScoreConflictError
-        from grader.manual import answer_hash
+        from grader.store.gradebook import ScoreConflictError
+        from grader.store.manual import answer_hash
 
         info = self.item(item_id)
         answers = {a.student_id: a for a in self.answers(item_id)}
@@ -596,7 +596,7 @@ class ReviewStore:
             del after[entry_id]
         else:
             after[entry_id] = Entry(entry.id, entry.item_id, entry.points if points is None else points, entry.comment if comment is None else comment, entry.origin, entry.created_by)
-        from grader.manual import answer_hash
+        from grader.store.manual import answer_hash
 
         holders = [s for s, g in self.grades(entry.item_id).items() if entry_id in g.applied]
         grades = self.grades(entry.item_id, holders)
@@ -634,7 +634,7 @@ class ReviewStore:
 
 def open_store(path: Path, *, rubric_path: Path | None = None, homework: str | None = None, part: str | None = None) -> ReviewStore:
     """Open the gradebook at `path` (which must exist) and the rubric of its latest run."""
-    from grader.gradebook import GradebookError
+    from grader.store.gradebook import GradebookError
 
     if not Path(path).exists():
         raise GradebookError(f"{path}: no gradebook here; grade the submissions first (or pass --db / --out)")

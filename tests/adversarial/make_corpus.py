@@ -54,7 +54,7 @@ def file(name: str, data: bytes | str) -> None:
 def good_answers(student_id: str) -> dict:
     """The key of every automatic item (computed by the reference code) and a short text."""
     sys.path.insert(0, str(HERE.parents[1]))
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
     from grader.kinds import get_kind
     from grader.rubric import load_rubric
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.engine import grade_batch
+from grader.grading.batch import grade_batch
 from grader.model import Status
 from tests.adversarial.conftest import NOT_IN_ROSTER, build_corpus, tree
 from tests.bounds import cpu_bounded
@@ -235,8 +235,8 @@ def test_unreadable_files_fail_fast(corpus_dir, manifest):
     """Each limit of the loader costs well under a second, however large or deep the file; a PDF
     at most its reading bound (pypdf parses a 10 MB string in ~2 s before our limit sees it)."""
     from grader.errors import SubmissionError
-    from grader.sheet.read import PDF_SECONDS
-    from grader.submission import load_submission
+    from grader.readers.answer_file import load_submission
+    from grader.readers.pdf_sheet import PDF_SECONDS
 
     for name, expected in manifest.items():
         if expected["outcome"] != "unreadable" or "�" in name:
@@ -266,8 +266,8 @@ def test_html_reaches_the_report_as_text_and_loads_nothing(tmp_path, hw4, hw4_ke
     """Escaping is the report's job: the markup is printed, no file is read or attached."""
     pytest.importorskip("weasyprint")
     pypdf = pytest.importorskip("pypdf")
-    from grader import report
-    from grader.engine import grade_file
+    from grader.grading.batch import grade_file
+    from grader.outputs import report
     from tests.adversarial.conftest import FILES
 
     source = tmp_path / "HW4_T_adv_html.yaml"

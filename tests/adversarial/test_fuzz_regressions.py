@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from grader.engine import match_rules
 from grader.errors import AnswerError, SubmissionError
+from grader.grading.item import match_rules
 from grader.kinds import get_kind
-from grader.submission import parse_document
+from grader.readers.answer_file import parse_document
 from tests.conftest import HW4_RUBRIC
 
 # (item id, raw answer as the YAML loader gives it)
@@ -40,7 +40,7 @@ PARSER_CASES = [
 
 @pytest.fixture(scope="module")
 def rubric_and_keys():
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
     from grader.rubric import load_rubric
 
     rubric = load_rubric(HW4_RUBRIC)
@@ -62,7 +62,7 @@ def test_parser_gives_a_value_or_an_answer_error(rubric_and_keys, item_id, raw):
         assert exc.describe()
 
 
-# Loader inputs that raised bare ValueError/KeyError/TypeError before grader/submission.py was
+# Loader inputs that raised bare ValueError/KeyError/TypeError before grader/readers/answer_file.py was
 # made total (commit "submission: make loading total on hostile files"); (name, text, outcome).
 LOADER_CASES = [
     ("a.yaml", "answers: {x: " + "9" * 5000 + "}\n", "ok"),

@@ -60,7 +60,7 @@ _state: dict[str, Any] = {"slow": 0, "count": 0, "runs": -1, "driver": "", "star
 
 
 def _setup() -> None:
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
     from grader.rubric import load_rubric
 
     rubric = load_rubric(ROOT / "rubrics" / "hw4.yaml")
@@ -84,8 +84,8 @@ def _setup() -> None:
 
 def check_answer(item: Any, raw: Any) -> None:
     """What the engine does with one answer, minus its catch-all: any non-AnswerError escapes."""
-    from grader.engine import ITEM_SECONDS, match_rules
     from grader.errors import AnswerError
+    from grader.grading.item import ITEM_SECONDS, match_rules
     from grader.kinds import get_kind
     from grader.timeout import time_limit
 
@@ -106,7 +106,7 @@ def check_answer(item: Any, raw: Any) -> None:
 
 def check_file(payload: bytes, name: str) -> None:
     from grader.errors import SubmissionError
-    from grader.submission import decode, parse_document
+    from grader.readers.answer_file import decode, parse_document
 
     try:
         parse_document(decode(payload, name), name)
@@ -142,7 +142,7 @@ def one_input(data: bytes) -> None:
         check_answer(item, payload.decode("utf-8", "replace"))
     elif mode == 5:
         from grader.errors import SubmissionError
-        from grader.submission import parse_document
+        from grader.readers.answer_file import parse_document
 
         try:
             document = parse_document(payload.decode("utf-8", "replace"), "fuzz.yaml")
@@ -419,7 +419,7 @@ def main(argv: list[str]) -> int:
         _state["start"] = time.monotonic()
         return run_random(_state["runs"], int(flags.get("seed", 0)), positional, int(flags.get("max_len", 20_000)))
     with atheris.instrument_imports(include=["grader"]):
-        import grader.engine  # noqa: F401
+        import grader.grading.item  # noqa: F401
         import grader.kinds.choice  # noqa: F401
         import grader.kinds.expression  # noqa: F401
         import grader.kinds.expressions  # noqa: F401
@@ -429,7 +429,7 @@ def main(argv: list[str]) -> int:
         import grader.kinds.shape  # noqa: F401
         import grader.kinds.text  # noqa: F401
         import grader.mathparse  # noqa: F401
-        import grader.submission  # noqa: F401
+        import grader.readers.answer_file  # noqa: F401
     _setup()
     args = [a for a in argv if a.lstrip("-").split("=", 1)[0] not in ("driver", "hang_seconds", "summary_file")]
     if not any(a.startswith("-timeout=") for a in args):

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from grader.engine import grade_file
+from grader.grading.batch import grade_file
 
 
 def write_batch(folder: Path, answers: dict[str, dict[str, Any]]) -> None:

@@ -98,7 +98,7 @@ def test_grade_integrity_on_a_missing_folder_is_one_line_and_exit_2(tmp_path, ca
 
 def test_summary_view_has_the_section(run):
     from grader.integrity import analyse
-    from grader.report.view import build_summary_view
+    from grader.outputs.report.view import build_summary_view
 
     folder, _, planted, outcome = run
     report = analyse(outcome.batch.results, rubric=outcome.batch.rubric, folder=folder)

@@ -11,14 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.engine import grade_item
+from grader.grading.item import grade_item
 from grader.kinds import equivalence, expression
 from grader.kinds.base import Formula
 from grader.kinds.expression import points_for, secret_points_for
-from grader.kit import answer_digest, key_digest
 from grader.mathparse import parse_expression
 from grader.model import Status
 from grader.rubric import Kind, SelfCheck
+from grader.student.kit import answer_digest, key_digest
 
 FORMULA_ITEMS = ["q1.a.fc_units", "q1.a.conv_units", "q1.a.fc_weights", "q1.a.conv_weights", "q1.a.fc_connections", "q1.a.conv_connections", "q5.c.receptive_field_side", "q5.c.receptive_field_pixels"]
 
@@ -56,7 +56,7 @@ def test_a_formula_that_vanishes_at_every_public_point_is_wrong_in_grade(hw4, hw
 
 
 def test_the_vanishing_answer_is_wrong_in_a_graded_file(hw4, tmp_path):
-    from grader.engine import grade_batch
+    from grader.grading.batch import grade_batch
 
     item = hw4.item("q1.a.conv_units")
     forged = _vanishing(item, "W H J", "W", 26)
@@ -103,7 +103,7 @@ def test_the_list_kind_decides_at_secret_points_too(hw4, hw4_keys):
 
 
 def test_secret_points_are_deterministic_keyed_by_the_secret_and_not_public(hw4, hw4_keys):
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
 
     item = hw4.item("q1.a.fc_weights")
     key = hw4_keys.expected(item, 0)
@@ -119,11 +119,11 @@ def test_secret_points_are_deterministic_keyed_by_the_secret_and_not_public(hw4,
 
 
 def test_the_secret_changes_with_the_reference_code(hw4, monkeypatch):
-    import grader.keys
-    from grader.keys import KeyBook
+    import grader.keys.keybook
+    from grader.keys.keybook import KeyBook
 
     before = KeyBook(hw4).secret
-    monkeypatch.setattr(grader.keys, "reference_fingerprint", lambda rubric: "edited reference")
+    monkeypatch.setattr(grader.keys.keybook, "reference_fingerprint", lambda rubric: "edited reference")
     assert KeyBook(hw4).secret != before
 
 

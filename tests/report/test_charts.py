@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from grader.report.charts import BIN, HEIGHT, WIDTH, _y_step, bin_counts, histogram
+from grader.outputs.report.charts import BIN, HEIGHT, WIDTH, _y_step, bin_counts, histogram
 
 
 @pytest.mark.parametrize(

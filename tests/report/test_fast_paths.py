@@ -8,8 +8,8 @@ import json
 import statistics
 import unicodedata
 
-from grader.report.text import _BIDI_CONTROLS, _MARK_RUN, bidi_text, clean
-from grader.report.view import _fa, build_student_view, build_summary_view, content_hash
+from grader.outputs.report.text import _BIDI_CONTROLS, _MARK_RUN, bidi_text, clean
+from grader.outputs.report.view import _fa, build_student_view, build_summary_view, content_hash
 from tests.report.fixtures import FA_STRIDE, HOSTILE, make_result
 
 
@@ -60,7 +60,7 @@ def test_short_user_agent_stylesheet_renders_the_same_pages(rubric, tmp_path):
     import weasyprint
     from pypdf import PdfReader
 
-    from grader.report.render import Renderer
+    from grader.outputs.report.render import Renderer
 
     short = Renderer()
     assert short._html is not weasyprint.HTML
@@ -131,8 +131,8 @@ def test_report_inputs_key_changes_whenever_the_page_does(rubric):
     """The cheap key (results JSON digest + the few shown fields the JSON lacks) and the full one
     (the result's repr): for every field of a result changed alone, a changed page means a
     changed key. A new field that reaches the page but not the key fails here."""
-    from grader.output import result_doc
-    from grader.report.batch import inputs_hash
+    from grader.outputs.report.batch import inputs_hash
+    from grader.outputs.results import result_doc
 
     base = make_result()
     context = "ctx"

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-import grader.report.batch as batch
+import grader.outputs.report.batch as batch
 from grader.errors import ReportError
-from grader.report import render_reports, render_student_report, render_summary
-from grader.report.render import Renderer, font_files, get_renderer
+from grader.outputs.report import render_reports, render_student_report, render_summary
+from grader.outputs.report.render import Renderer, font_files, get_renderer
 from tests.report.fixtures import FA_Q1, FA_STRIDE, HOSTILE, make_result, make_rubric
 
 ZWNJ = "\u200c"
@@ -81,7 +81,7 @@ def test_persian_titles_are_extractable(student_pdf):
 
 
 def test_persian_text_reaches_the_page_in_logical_order_with_isolated_fragments():
-    from grader.report.view import build_student_view
+    from grader.outputs.report.view import build_student_view
 
     html = get_renderer().student_html(build_student_view(make_result(), make_rubric(), graded_at="now"))
     nbsp = "\u00a0"
@@ -264,7 +264,7 @@ def test_pdf_streams_are_compressed_at_level_6(student_pdf):
 
     import pydyf
 
-    from grader.report.render import _Zlib, use_faster_pdf_compression
+    from grader.outputs.report.render import _Zlib, use_faster_pdf_compression
 
     assert use_faster_pdf_compression() and isinstance(pydyf.zlib, _Zlib)  # the renderer applied it
     data = b"BT /F1 7.6 Tf (correct \\267 1 / 1) Tj ET\n" * 200

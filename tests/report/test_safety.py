@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from grader.errors import ReportError
-from grader.report.render import font_files, get_renderer, make_fetcher, render_to_file
-from grader.report.view import build_student_view, build_summary_view
+from grader.outputs.report.render import font_files, get_renderer, make_fetcher, render_to_file
+from grader.outputs.report.view import build_student_view, build_summary_view
 from tests.report.fixtures import make_result
 
 
@@ -103,7 +103,7 @@ def test_a_refused_fetch_fails_the_render(tmp_path):
 
 def test_importing_the_package_does_not_import_heavy_libraries():
     code = (
-        "import sys, grader.report, grader.report.view, grader.report.batch, grader.report.render;"
+        "import sys, grader.outputs.report, grader.outputs.report.view, grader.outputs.report.batch, grader.outputs.report.render;"
         "heavy = [m for m in ('weasyprint', 'jinja2', 'matplotlib') if m in sys.modules];"
         "assert not heavy, heavy"
     )

@@ -14,7 +14,7 @@ import pytest
 def sheet_writer(hw4):
     import gc
 
-    from grader.sheet.write import SheetWriter
+    from grader.student.sheet.write import SheetWriter
 
     writer = SheetWriter(hw4)
     yield writer

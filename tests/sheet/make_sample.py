@@ -36,10 +36,10 @@ LEFT_EMPTY = ("q6.d.relu_variants", "q6.e.residual")
 
 def answers() -> dict[str, str]:
     sys.path.insert(0, str(ROOT))
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
     from grader.kinds import get_kind
     from grader.rubric import load_rubric
-    from grader.sheet.fill import answer_text
+    from grader.student.sheet.fill import answer_text
 
     rubric = load_rubric(ROOT / "rubrics" / "hw4.yaml")
     keys = KeyBook(rubric)
@@ -70,8 +70,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from grader.fsio import atomic_write
     from grader.rubric import load_rubric
-    from grader.sheet.fill import fill_sheet
-    from grader.sheet.write import SheetWriter
+    from grader.student.sheet.fill import fill_sheet
+    from grader.student.sheet.write import SheetWriter
 
     sheet = fill_sheet(SheetWriter(load_rubric(ROOT / "rubrics" / "hw4.yaml")).pdf(STUDENT), answers())
     writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(sheet)))

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader.errors import SubmissionError
+from grader.readers.answer_file import load_submission
 from grader.rubric import load_rubric
-from grader.submission import load_submission
 from tests.adversarial.hostile_pdfs import GOOD_FIELD, form_pdf
 from tests.conftest import HW4_RUBRIC
 
@@ -63,7 +63,7 @@ def _load(data: bytes):
 @SETTINGS
 @given(EDITS)
 def test_a_mutated_pdf_is_read_or_refused_never_a_crash(edits):
-    from grader.engine import grade_answers
+    from grader.grading.item import grade_answers
 
     outcome = _load(_mutate(BASE, edits))
     if isinstance(outcome, SubmissionError):

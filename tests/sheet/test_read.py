@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from grader.errors import SubmissionError
-from grader.sheet.fill import fill_sheet
-from grader.submission import load_submission
+from grader.readers.answer_file import load_submission
+from grader.student.sheet.fill import fill_sheet
 from tests.sheet.conftest import append_with_pypdf, append_with_qpdf, derivation_pages, fill_with_pdftk
 
 STUDENT = "401234567"
@@ -45,7 +45,7 @@ def _load(tmp_path: Path, data: bytes, hw4, name: str = NAME):
 
 
 def _grade(submission, hw4, hw4_keys):
-    from grader.engine import grade_submission
+    from grader.grading.item import grade_submission
 
     return grade_submission(submission, rubric=hw4, keys=hw4_keys)
 
@@ -77,7 +77,7 @@ def test_the_caret_points_into_the_field_text(blank_sheet, tmp_path, hw4, hw4_ke
 
 @pytest.mark.parametrize("append", ["pypdf", "qpdf"])
 def test_appended_derivation_pages_keep_the_answers_and_are_counted(append, blank_sheet, tmp_path, hw4, hw4_keys):
-    from grader.output import result_json
+    from grader.outputs.results import result_json
 
     filled = fill_sheet(blank_sheet(STUDENT), VALUES)
     sheet_pages = len(__import__("pypdf").PdfReader(io.BytesIO(filled)).pages)
@@ -106,7 +106,7 @@ def _flattened(filled: bytes) -> bytes:
 
 @pytest.mark.parametrize("kind", ["flattened sheet", "no form at all"])
 def test_a_pdf_without_answer_fields_is_kept_for_the_ta(kind, blank_sheet, tmp_path, hw4, hw4_keys):
-    from grader.output import result_json
+    from grader.outputs.results import result_json
 
     data = _flattened(fill_sheet(blank_sheet(STUDENT), VALUES)) if kind == "flattened sheet" else derivation_pages(2)
     submission = _load(tmp_path, data, hw4)
@@ -160,7 +160,7 @@ def test_the_sheet_records_who_it_is_for(blank_sheet):
 
 
 def test_json_of_a_result_from_yaml_has_no_pdf_entry(hw4, hw4_keys):
-    from grader.output import result_json
+    from grader.outputs.results import result_json
     from tests.conftest import SUBMISSIONS
 
     submission = load_submission(SUBMISSIONS / "HW4_T_401234567.yaml", prefix=hw4.file_prefix, item_ids=hw4.item_ids)
@@ -172,7 +172,7 @@ def test_our_field_walk_reads_what_pypdf_get_fields_reads(blank_sheet, tmp_path,
     widget's page); on a filled sheet both give the same value for every item."""
     import pypdf
 
-    from grader.sheet.read import field_value, form_fields
+    from grader.readers.pdf_sheet import field_value, form_fields
 
     filled = fill_with_pdftk(blank_sheet(STUDENT), VALUES, tmp_path)
     reader = pypdf.PdfReader(io.BytesIO(filled))

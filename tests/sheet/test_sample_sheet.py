@@ -9,8 +9,8 @@ from tests.sheet.make_sample import LEFT_EMPTY, STUDENT, TYPED
 
 
 def test_the_bundled_sheet_grades_as_made(hw4, hw4_keys):
-    from grader.engine import grade_submission
-    from grader.submission import load_submission
+    from grader.grading.item import grade_submission
+    from grader.readers.answer_file import load_submission
 
     submission = load_submission(SUBMISSIONS / f"HW4_T_{STUDENT}.pdf", prefix="HW4_T_", item_ids=hw4.item_ids)
     assert submission.warnings == () and submission.declared_id == STUDENT

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from grader.engine import grade_submission
-from grader.sheet.fill import answer_text
-from grader.submission import load_submission
+from grader.grading.item import grade_submission
+from grader.readers.answer_file import load_submission
+from grader.student.sheet.fill import answer_text
 from tests.conftest import SUBMISSIONS
 from tests.sheet.conftest import append_with_qpdf, derivation_pages, fill_with_pdftk
 

@@ -46,7 +46,7 @@ def _page_text(data: bytes, page: int) -> str:
 
 
 def test_the_first_page_shows_the_instance_of_grade_template(blank_sheet, hw4):
-    from grader.keys import KeyBook
+    from grader.keys.keybook import KeyBook
 
     text = _page_text(blank_sheet(STUDENT), 0)
     assert f"answer sheet of {STUDENT}" in text and "then Save" in text and "append pages with your derivations" in text
@@ -60,7 +60,7 @@ def test_the_first_page_shows_the_instance_of_grade_template(blank_sheet, hw4):
 
 
 def test_items_show_titles_hints_and_points_like_the_template(blank_sheet, hw4):
-    from grader.template import item_hint
+    from grader.student.template import item_hint
 
     text = " ".join(_page_text(blank_sheet(STUDENT), p) for p in range(1, len(pypdf.PdfReader(io.BytesIO(blank_sheet(STUDENT))).pages)))
     item = hw4.item("q1.c.unet_conv2_params")
@@ -88,7 +88,7 @@ def test_grade_sheet_refuses_bad_arguments(args, code, message, capsys):
 
 def test_grade_sheet_for_a_student_and_for_a_roster(tmp_path, capsys, hw4, monkeypatch):
     from grader.cli import main
-    from grader.submission import load_submission
+    from grader.readers.answer_file import load_submission
 
     monkeypatch.chdir(tmp_path)
     assert main(["sheet", "--student", STUDENT, "--rubric", str(hw4.path)]) == 0

@@ -1,0 +1,424 @@
+"""Read a filled answer sheet (PDF form) into the document a YAML answer file would give.
+
+The PDF is untrusted input, like YAML: it is parsed by pypdf from bytes already read under the
+size limit, with pypdf's decompression and structure limits tightened (`_LIMITS`), inside a
+wall-clock bound, with pypdf's log silenced (its messages can quote the file). Only form field
+values and the document information are read: no action, JavaScript or embedded file is ever
+looked at, let alone run. Every failure is one `SubmissionError` "<file>: unreadable PDF: ...".
+
+Values are read from each field's stored `/V` (`get_fields()`), not from `get_form_text_fields()`,
+which drops choices and buttons: text fields give their text; a choice (combo box, list) its
+export value; a radio group, which WeasyPrint stores as an index into `/Opt`, the option at that
+index (or, if `/V` is unset, the state of the widget that is on); a checkbox its state name.
+
+Python 3.9-compatible on purpose: the student kit reads sheets on old interpreters.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.errors import LimitExceeded, SubmissionError
+from grader.student.sheet import HOMEWORK_FIELD, INFO_HOMEWORK, INFO_PREFIX, INFO_SHEET_PAGES, INFO_STUDENT, MAX_PDF_BYTES, SHEET_FIELD_PREFIX, STUDENT_FIELD
+
+MAX_FIELDS = 1_000  # the HW4 sheet has 52
+MAX_FIELD_CHARS = 100_000  # per value; a 5x5x4 tensor is ~600 characters, a long essay ~20,000
+MAX_TOTAL_CHARS = 1_000_000
+MAX_PAGES = 1_000
+MAX_FIELD_DEPTH = 10
+PDF_SECONDS = 5.0
+MAX_STREAM_BYTES = 16_000_000  # decompressed, per stream (object streams hold the form's objects)
+
+# pypdf `Configuration` fields (pypdf >= 6.5); older pypdf has module constants (`_LEGACY`).
+_LIMITS = {
+    "maximum_declared_stream_length": MAX_STREAM_BYTES,
+    "array_based_stream_maximum_output_length": MAX_STREAM_BYTES,
+    "zlib_maximum_output_length": MAX_STREAM_BYTES,
+    "lzw_maximum_output_length": MAX_STREAM_BYTES,
+    "run_length_maximum_output_length": MAX_STREAM_BYTES,
+    "brotli_maximum_output_length": MAX_STREAM_BYTES,
+    "jbig2_maximum_output_length": MAX_STREAM_BYTES,
+    "image_maximum_buffer_size": MAX_STREAM_BYTES,
+    "stream_decoding_work_maximum_length": 4 * MAX_STREAM_BYTES,
+    "form_fields_maximum_entries": MAX_FIELDS * 4,  # a field's widgets count too
+    "form_fields_maximum_depth": MAX_FIELD_DEPTH,
+    "page_tree_maximum_entries": MAX_PAGES * 2,
+    "page_tree_maximum_depth": 32,
+    "array_maximum_element_count": 100_000,
+    "dictionary_maximum_element_count": 10_000,
+    "jbig2dec_binary": None,  # never start an external decoder on a student's file
+}
+_LEGACY = {
+    "ZLIB_MAX_OUTPUT_LENGTH": MAX_STREAM_BYTES,
+    "LZW_MAX_OUTPUT_LENGTH": MAX_STREAM_BYTES,
+    "RUN_LENGTH_MAX_OUTPUT_LENGTH": MAX_STREAM_BYTES,
+    "MAX_DECLARED_STREAM_LENGTH": MAX_STREAM_BYTES,
+    "MAX_ARRAY_BASED_STREAM_OUTPUT_LENGTH": MAX_STREAM_BYTES,
+    "JBIG2_MAX_OUTPUT_LENGTH": MAX_STREAM_BYTES,
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_PDF_MAGIC = b"%PDF-"
+
+NO_FORM_REASON = "no answer fields"
+WHAT_TO_DO = (
+    "open your answer sheet (grade sheet --student YOUR_ID makes it) in a PDF viewer (Firefox, Acrobat Reader, "
+    "Okular, Evince), type each answer into its field and save it with Save, not Print; "
+    "derivation pages may be appended after the sheet"
+)
+
+
+@dataclass(frozen=True)
+class SheetRead:
+    """What a PDF answer file held: a document like a YAML file's, and facts for the TA."""
+
+    document: dict[str, Any]
+    pages: int
+    sheet_pages: int | None  # pages of the generated sheet, when the file says so
+    has_fields: bool  # False: no answer fields at all (flattened, a scan, a write-up)
+    warnings: list[str] = field(default_factory=list)
+
+    def extra(self) -> dict[str, Any]:
+        """Plain facts kept on the result (`pdf_*`), and the reason every item is missing."""
+        data: dict[str, Any] = {"pdf_pages": self.pages}
+        if self.sheet_pages is not None:
+            data["pdf_sheet_pages"] = self.sheet_pages
+        if not self.has_fields:
+            data["missing_reason"] = f"{NO_FORM_REASON}: the PDF has no form fields; a TA grades the file by hand"
+        return data
+
+
+def looks_like_pdf(data: bytes) -> bool:
+    # PDF readers accept the header anywhere in the first KB; so do we
+    return _PDF_MAGIC in data[:1024]
+
+
+def clean(text: str, limit: int = 200) -> str:
+    """Text from the file (or pypdf's message about it) safe for a terminal: one line, short."""
+    text = _CONTROL.sub(" ", text.replace("\r", " ").replace("\n", " ")).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _unreadable(name: str, why: str) -> SubmissionError:
+    return SubmissionError(f"{name}: unreadable PDF: {why}")
+
+
+@contextmanager
+def _pypdf_limits() -> Iterator[None]:
+    """pypdf's resource limits tightened for the duration, and its log silenced."""
+    import pypdf
+
+    with quiet_pypdf():
+        apply = getattr(pypdf, "apply_configuration", None)
+        if apply is not None:
+            known = set(getattr(pypdf.Configuration, "__dataclass_fields__", {}))
+            with apply(**{k: v for k, v in _LIMITS.items() if k in known}):
+                yield
+            return
+        from pypdf import filters  # pypdf < 6.5: module-level constants
+
+        saved = {k: getattr(filters, k) for k in _LEGACY if hasattr(filters, k)}
+        for key in saved:
+            setattr(filters, key, _LEGACY[key])
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                setattr(filters, key, value)
+
+
+@contextmanager
+def quiet_pypdf() -> Iterator[None]:
+    """pypdf logs what it repaired, quoting the file: not for the terminal (its loggers are
+    children of "pypdf", which take their level from it)."""
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        log.setLevel(level)
+
+
+def read_sheet(data: bytes, name: str, *, prefix: str) -> SheetRead:
+    """The answers in a PDF's form fields; raise `SubmissionError` when the file cannot be read.
+
+    A sheet made for another homework (its recorded file prefix is not `prefix`) is refused: its
+    fields are another homework's items. A sheet made for another student is read (the file name
+    decides the id, as for YAML); `load_submission` warns.
+    """
+    if len(data) > MAX_PDF_BYTES:
+        raise _unreadable(name, f"file too large ({len(data):,} bytes; the limit is {MAX_PDF_BYTES:,})")
+    if not looks_like_pdf(data):
+        raise _unreadable(name, "not a PDF file (no %PDF- header); save your answer sheet as PDF")
+    from grader.timeout import time_limit
+
+    try:
+        with _pypdf_limits(), time_limit(PDF_SECONDS, "the PDF"):
+            sheet = _read(data, name)
+    except LimitExceeded:  # before SubmissionError, its base class
+        raise _unreadable(name, f"reading it took longer than {PDF_SECONDS:g} s") from None
+    except SubmissionError:
+        raise
+    except RecursionError:
+        raise _unreadable(name, "objects nested too deeply") from None
+    except MemoryError:
+        raise _unreadable(name, "it needs too much memory to read") from None
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken files; each is the student's file
+        raise _unreadable(name, _pypdf_message(exc)) from None
+    recorded = info_prefix(sheet)
+    if recorded and recorded.lower() != prefix.lower():
+        raise SubmissionError(
+            f"{name}: this is the answer sheet of another homework (its files are named {recorded}<id>.pdf), "
+            f"not of {prefix}<id>.pdf; make the right one with grade sheet --student YOUR_ID"
+        )
+    return sheet
+
+
+def info_prefix(sheet: SheetRead) -> str:
+    return str(sheet.document.get("file_prefix") or "")
+
+
+def _pypdf_message(exc: BaseException) -> str:
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
+
+    text = clean(str(exc) or type(exc).__name__, 160)
+    if isinstance(exc, FileNotDecryptedError):
+        return "the file is encrypted with a password; save it again without a password"
+    if isinstance(exc, LimitReachedError):
+        return f"beyond a size limit ({text})"
+    if isinstance(exc, PdfReadError):
+        return f"the file is damaged ({text})"
+    return f"the file is damaged or not a PDF ({type(exc).__name__}: {text})"
+
+
+def _read(data: bytes, name: str) -> SheetRead:
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        # An owner password alone (print/edit restrictions) leaves the content readable.
+        try:
+            decrypted = bool(reader.decrypt(""))
+        except Exception:  # noqa: BLE001 - e.g. AES without the optional crypto library
+            decrypted = False
+        if not decrypted:
+            raise _unreadable(name, "the file is encrypted with a password; save it again without a password")
+    pages = _page_count(reader)
+    if pages > MAX_PAGES:
+        raise _unreadable(name, f"{pages:,} pages (the limit is {MAX_PAGES:,})")
+    info = _info(reader)
+    fields = form_fields(reader, name)
+    answers: dict[str, Any] = {}
+    own: dict[str, str] = {}
+    total = 0
+    for key, fld in fields.items():
+        value = field_value(fld)
+        if isinstance(value, str):
+            size = len(value)
+        elif isinstance(value, list):
+            size = sum(len(v) for v in value)
+        else:
+            size = 0
+        if size > MAX_FIELD_CHARS:
+            raise _unreadable(name, f"field {clean(key, 80)!r} holds {size:,} characters (the limit is {MAX_FIELD_CHARS:,})")
+        total += size
+        if total > MAX_TOTAL_CHARS:
+            raise _unreadable(name, f"the fields hold more than {MAX_TOTAL_CHARS:,} characters")
+        if key.startswith(SHEET_FIELD_PREFIX):
+            if isinstance(value, str):
+                own[key] = value.strip()
+            continue
+        if len(answers) >= MAX_FIELDS:
+            raise _unreadable(name, f"more than {MAX_FIELDS:,} form fields")
+        answers[key] = value
+    declared = own.get(STUDENT_FIELD) or info.get(INFO_STUDENT)
+    homework = own.get(HOMEWORK_FIELD) or info.get(INFO_HOMEWORK)
+    document: dict[str, Any] = {"answers": answers}
+    if declared:
+        document["student_id"] = declared
+    if homework:
+        document["homework"] = homework
+    if info.get(INFO_PREFIX):
+        document["file_prefix"] = info[INFO_PREFIX]
+    warnings: list[str] = []
+    has_fields = bool(answers) or bool(own)
+    if not has_fields:
+        what = "a PDF with a form, but none of its fields is an answer field" if fields else "a PDF with no form fields"
+        warnings.append(
+            f"{NO_FORM_REASON}: this is {what} (a flattened or printed sheet, a scan or a write-up), so no answer "
+            f"could be read and every automatically graded item is missing; the file is kept for the TA. To be "
+            f"graded automatically, {WHAT_TO_DO}"
+        )
+    sheet_pages = _int(info.get(INFO_SHEET_PAGES))
+    if sheet_pages is not None and not 0 < sheet_pages <= pages:
+        sheet_pages = None
+    return SheetRead(document=document, pages=pages, sheet_pages=sheet_pages, has_fields=has_fields, warnings=warnings)
+
+
+def _page_count(reader: Any) -> int:
+    """The page tree's /Count: what the file says, without walking the tree (the count is only
+    shown to the TA; the form is found from /AcroForm, not from the pages)."""
+    try:
+        count = reader.trailer["/Root"]["/Pages"]["/Count"]
+        return max(0, int(count))
+    except Exception:  # noqa: BLE001 - a broken or missing /Count: walk the tree (bounded by pypdf)
+        return len(reader.pages)
+
+
+_INHERITED = ("/FT", "/V", "/Opt", "/Ff")
+
+
+def form_fields(reader: Any, name: str) -> dict[str, dict[str, Any]]:
+    """Terminal fields of the /AcroForm by qualified name (parent names joined with "."), each as
+    {/FT, /V, /Opt, /Ff, /Kids} with the inheritable entries taken from its ancestors.
+
+    A walk of /Fields and /Kids that reads only the field dictionaries (pypdf's `get_fields`
+    also reads every widget's page: ~3x the time for the same values), bounded in count and
+    depth, with cycles cut. A kid without its own name, or with its parent's (WeasyPrint's radio
+    buttons), is a widget of its parent, not a field.
+    """
+    root = reader.trailer["/Root"]
+    form = _resolve(root.get("/AcroForm")) if hasattr(root, "get") else None
+    top = _resolve(form.get("/Fields")) if isinstance(form, dict) else None
+    found: dict[str, dict[str, Any]] = {}
+    if not isinstance(top, list):
+        return found
+    seen: set[int] = set()
+    visited = 0
+    stack: list[tuple[Any, str, dict[str, Any], int]] = [(ref, "", {}, 0) for ref in reversed(top[: MAX_FIELDS * 4])]
+    while stack:
+        ref, parent_name, inherited, depth = stack.pop()
+        node = _resolve(ref)
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        visited += 1
+        if visited > MAX_FIELDS * 4 or depth > MAX_FIELD_DEPTH:
+            raise _unreadable(name, f"more than {MAX_FIELDS:,} form fields" if visited > MAX_FIELDS * 4 else f"form fields nested deeper than {MAX_FIELD_DEPTH}")
+        own_name = node.get("/T")
+        label = _text(_resolve(own_name)) if own_name is not None else ""
+        qualified = f"{parent_name}.{label}" if parent_name and label else (label or parent_name)
+        values = {**inherited, **{k: node[k] for k in _INHERITED if k in node}}
+        kids = _resolve(node.get("/Kids"))
+        children = []
+        for kid in kids[: MAX_FIELDS * 4] if isinstance(kids, list) else ():
+            kid_node = _resolve(kid)
+            kid_name = kid_node.get("/T") if isinstance(kid_node, dict) else None
+            if kid_name is not None and _text(_resolve(kid_name)) != label:
+                children.append(kid)
+        if children:
+            stack.extend((kid, qualified, values, depth + 1) for kid in reversed(children))
+        elif qualified:
+            found[qualified] = {**values, "/Kids": kids}
+            if len(found) > MAX_FIELDS:
+                raise _unreadable(name, f"more than {MAX_FIELDS:,} form fields")
+    return found
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _info(reader: Any) -> dict[str, str]:
+    """Our entries of the document information dictionary, as short clean text."""
+    try:
+        metadata = reader.metadata
+    except Exception:  # noqa: BLE001 - a broken /Info is not a reason to refuse the answers
+        return {}
+    if not metadata:
+        return {}
+    found: dict[str, str] = {}
+    for key in (INFO_STUDENT, INFO_HOMEWORK, INFO_PREFIX, INFO_SHEET_PAGES):
+        value = metadata.get(key)
+        if value is not None and not isinstance(value, (dict, list)):
+            found[key] = clean(str(value), 100)
+    return found
+
+
+def field_value(fld: dict[str, Any]) -> Any:
+    """A field's stored value as an answer: text, a list of texts, or None when empty/off."""
+    from pypdf.generic import ArrayObject, NameObject
+
+    value = _resolve(fld.get("/V"))
+    kind = _resolve(fld.get("/FT"))
+    if value is None:
+        value = _on_widget_state(fld) if kind == "/Btn" else None
+        if value is None:
+            return None
+    if isinstance(value, NameObject) or (kind == "/Btn" and isinstance(value, str) and value.startswith("/")):
+        state = str(value)[1:]
+        if state in ("", "Off"):
+            return None
+        options = _options(fld)
+        if options and state.isdigit() and int(state) < len(options):
+            return options[int(state)]  # WeasyPrint's radio group: the state is an index into /Opt
+        return state
+    if isinstance(value, ArrayObject) or isinstance(value, list):
+        items = [_text(_resolve(v)) for v in value[:MAX_FIELDS]]
+        return [_export(fld, v) for v in items if v]
+    text = _text(value)
+    if kind == "/Ch":
+        text = _export(fld, text)
+    return text if text.strip() else None
+
+
+def _resolve(value: Any) -> Any:
+    return value.get_object() if hasattr(value, "get_object") else value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return str(value) if value is not None else ""
+
+
+def _options(fld: dict[str, Any]) -> list[str]:
+    """A choice's or radio group's /Opt: export values (an entry may be [export, shown])."""
+    opt = _resolve(fld.get("/Opt"))
+    if not isinstance(opt, list):
+        return []
+    values = []
+    for entry in opt[:MAX_FIELDS]:
+        entry = _resolve(entry)
+        if isinstance(entry, list) and entry:
+            entry = _resolve(entry[0])
+        values.append(_text(entry))
+    return values
+
+
+def _export(fld: dict[str, Any], text: str) -> str:
+    """A choice's value as its export value, also when a writer stored the shown text."""
+    opt = _resolve(fld.get("/Opt"))
+    if not isinstance(opt, list) or not text:
+        return text
+    for entry in opt[:MAX_FIELDS]:
+        entry = _resolve(entry)
+        if isinstance(entry, list) and len(entry) >= 2 and _text(_resolve(entry[1])) == text:
+            return _text(_resolve(entry[0]))
+    return text
+
+
+def _on_widget_state(fld: dict[str, Any]) -> str | None:
+    """A button group without /V: the appearance state of its widget that is on, if any."""
+    kids = _resolve(fld.get("/Kids"))
+    if not isinstance(kids, list):
+        return None
+    for kid in kids[:MAX_FIELDS]:
+        kid = _resolve(kid)
+        if isinstance(kid, dict):
+            state = _resolve(kid.get("/AS"))
+            if state is not None and str(state) not in ("/Off", ""):
+                return str(state)
+    return None
