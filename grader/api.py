@@ -525,15 +525,14 @@ def load_json(path: Path) -> object:
 
 def read_roster(path: Path) -> list[str]:
     """Student ids, one per line, or a CSV with a `student_id` column; `#` lines are comments."""
-    import csv
-
+    from grader.csvio import read_csv_table, read_utf8
     from grader.errors import SubmissionError
-    from grader.files import read_utf8
 
     text = read_utf8(path, what="roster", error=SubmissionError)
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if lines and "student_id" in [c.strip() for c in lines[0].split(",")]:
-        ids = [row.get("student_id", "").strip() for row in csv.DictReader(lines)]
+    if lines and "student_id" in [c.strip().lower() for c in lines[0].split(",")]:
+        table = read_csv_table("\n".join(lines), name=str(path), required=("student_id",), what="roster", error=SubmissionError)
+        ids = [row.get("student_id") for row in table.rows]
     else:
         ids = [line.split(",")[0].strip() for line in lines]
     ids = [i for i in ids if i]

@@ -245,3 +245,18 @@ def test_a_corrected_manifest_shows_in_the_diff(hw: SimpleNamespace) -> None:
     ]
     with Gradebook.open(hw.db) as book:
         assert [e.days for e in book.ledger()["401000002"]] == [0]
+
+
+def test_results_reader_leaves_out_what_is_not_a_result(tmp_path: Path) -> None:
+    from grader.outputs.results import read_results
+
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "1.json").write_text('{"student_id": "1", "homework": "hw4"}', encoding="utf-8")
+    (folder / "2.json").write_text('{"student_id": "2", "homework": "hw5"}', encoding="utf-8")
+    (folder / "3.json").write_text("{not json", encoding="utf-8")
+    (folder / "4.json").write_text('["a list"]', encoding="utf-8")
+    (folder / "5.json").write_text('{"student_id": 5, "homework": "hw4"}', encoding="utf-8")
+    assert sorted(read_results(tmp_path)) == ["1", "2"]
+    assert sorted(read_results(tmp_path, homework="hw4")) == ["1"]
+    assert read_results(tmp_path / "nowhere") == {}

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader.store import gradebook as gb
 from grader.model import Adjustment, AdjustmentKind, ItemResult, LedgerEntry, ManualScore, Status, SubmissionResult, Verdict
 from grader.outputs.results import result_json
+from grader.store import gradebook as gb
 from grader.store.diff import diff_runs, snapshot_from_json, snapshot_of
 from grader.store.gradebook import Gradebook, GradebookError, migrate
 from grader.store.manual import merge_manual

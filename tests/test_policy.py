@@ -205,7 +205,7 @@ def test_manifest_bad_rows_are_all_reported() -> None:
 
 
 def test_manifest_needs_its_columns() -> None:
-    with pytest.raises(PolicyError, match="missing submitted_at"):
+    with pytest.raises(PolicyError, match="missing column submitted_at: expected student_id, part, submitted_at"):
         parse_manifest("student_id,part\n1,theory\n", course=COURSE, part="theory")
 
 

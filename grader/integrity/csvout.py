@@ -5,10 +5,10 @@ Columns are documented in docs/integrity.md; like grades.csv they are only ever 
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
+from typing import Any
 
+from grader.csvio import csv_document
 from grader.fsio import atomic_write
 from grader.integrity.findings import IntegrityReport
 from grader.numfmt import statistic_text
@@ -26,23 +26,19 @@ ITEM_COLUMNS = [
 
 def integrity_csv(report: IntegrityReport) -> str:
     """One row per (finding, item of its evidence); the finding's columns repeat on each."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(FINDING_COLUMNS)
+    rows: list[list[Any]] = [list(FINDING_COLUMNS)]
     for f in report.findings:
         for e in f.evidence:
-            writer.writerow([
+            rows.append([
                 f.kind.value, f.group, f.student, f.other, ";".join(f.items), statistic_text(f.score), statistic_text(f.chance),
                 e.item_id, e.answer, e.other_answer, e.note,
             ])
-    return buffer.getvalue()
+    return csv_document(rows)
 
 
 def key_health_csv(report: IntegrityReport) -> str:
     """One row per auto item and uncovered answer (an item with none has one row)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(ITEM_COLUMNS)
+    rows: list[list[Any]] = [list(ITEM_COLUMNS)]
     for h in report.items:
         head = [
             h.item_id, h.kind, "yes" if h.instance else "", h.answered, h.correct, statistic_text(h.difficulty), statistic_text(h.discrimination),
@@ -50,8 +46,8 @@ def key_health_csv(report: IntegrityReport) -> str:
         ]
         for u in h.uncovered or (None,):
             tail = ["", "", "", ""] if u is None else [u.answer, u.count, statistic_text(u.share), u.yaml]
-            writer.writerow(head + tail)
-    return buffer.getvalue()
+            rows.append(head + tail)
+    return csv_document(rows)
 
 
 def write_integrity(report: IntegrityReport, out_dir: Path) -> list[Path]:

@@ -7,9 +7,7 @@ The JSON layout is a public contract (docs/results-format.md): add fields, never
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import re
@@ -20,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from grader.csvio import csv_document
 from grader.fsio import SkipIndex, atomic_write, remove_stale_temps, sync_dir, write_if_changed
 from grader.model import ItemResult, SubmissionResult
 from grader.numfmt import score_value
@@ -28,21 +27,30 @@ from grader.rubric import Rubric
 SCHEMA = "hwgrader.result/1"
 
 
+def read_results(out_dir: Path, *, homework: str | None = None) -> dict[str, dict[str, Any]]:
+    """The results JSON in `out_dir/results/` (of `homework` if given), by student id (the file's
+    name): the one reader of results/*.json. A file that is not a result (unreadable, not JSON,
+    without a student id and homework) is left out, never raised: the gradebook is the record."""
+    folder = out_dir / "results"
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("student_id"), str) or not isinstance(data.get("homework"), str):
+            continue
+        if homework is None or data["homework"] == homework:
+            found[path.stem] = data
+    return found
+
+
 def retire_stale(out_dir: Path, *, homework: str, keep: set[str], run_id: int | None) -> list[str]:
     """Move results/<id>.json (of `homework`) and reports/<id>.pdf of students this run did not
     grade (file removed, now unreadable, not in the roster) to `out_dir/stale/run-<run_id>/`,
     so the folder shows only this run; returns their ids. Nothing is deleted."""
     results = out_dir / "results"
-    gone: list[str] = []
-    for path in sorted(results.glob("*.json")) if results.is_dir() else []:
-        if path.stem in keep:
-            continue
-        try:
-            if json.loads(path.read_text(encoding="utf-8")).get("homework") != homework:
-                continue
-        except (OSError, ValueError, AttributeError):
-            continue
-        gone.append(path.stem)
+    gone = [student for student in read_results(out_dir, homework=homework) if student not in keep]
     target = out_dir / "stale" / f"run-{run_id}"
     for student in gone:
         for folder, name in ((results, f"{student}.json"), (out_dir / "reports", f"{student}.pdf")):
@@ -52,8 +60,6 @@ def retire_stale(out_dir: Path, *, homework: str, keep: set[str], run_id: int | 
     if gone:
         sync_dir(results)
     return gone
-
-
 
 
 def item_json(result: ItemResult) -> dict[str, Any]:
@@ -187,9 +193,7 @@ def write_results(results: Iterable[SubmissionResult | ResultDoc], out_dir: Path
 def grades_csv(results: Sequence[SubmissionResult], rubric: Rubric) -> str:
     questions = [q.id for q in rubric.questions]
     header = ["student_id", *rubric.item_ids, *questions, "auto", "manual", "bonus", "pending_manual", "adjustments", "late_days", "total"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    rows: list[list[Any]] = [header]
     for result in sorted(results, key=lambda r: r.student_id):
         by_item = {r.item_id: r for r in result.items}
         qpoints = result.question_points()
@@ -207,8 +211,8 @@ def grades_csv(results: Sequence[SubmissionResult], rubric: Rubric) -> str:
             result.late_days,
             score_value(result.total),
         ]
-        writer.writerow(row)
-    return buffer.getvalue()
+        rows.append(row)
+    return csv_document(rows)
 
 
 def write_grades_csv(results: Sequence[SubmissionResult], rubric: Rubric, out_dir: Path) -> Path:

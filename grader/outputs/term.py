@@ -8,13 +8,12 @@ import (columns in docs/policy.md, "Term exports"); `grade ledger show` prints i
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.csvio import csv_document
 from grader.numfmt import score_text
 
 if TYPE_CHECKING:
@@ -140,13 +139,6 @@ def _title_of(rubric_path: str) -> str | None:
 
 
 
-def _csv(rows: Sequence[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 def term_csv(table: TermTable) -> str:
     """`student_id, <hw>…, late_days_used, late_days_left_theory, late_days_left_practical`."""
     header = ["student_id", *(c.key for c in table.columns), "late_days_used", "late_days_left_theory", "late_days_left_practical"]
@@ -154,7 +146,7 @@ def term_csv(table: TermTable) -> str:
     for row in table.rows:
         totals = [score_text(row.cells[c.key].total) if c.key in row.cells else "" for c in table.columns]
         out.append([row.student_id, *totals, row.used_total, score_text(table.left(row, "theory")), score_text(table.left(row, "practical"))])
-    return _csv(out)
+    return csv_document(out)
 
 
 def term_json(table: TermTable) -> str:
@@ -193,20 +185,12 @@ ROSTER_COLUMNS = ("student_id", "name", "lms_id", "login", "section", "email")
 
 def read_lms_roster(path: Path) -> dict[str, RosterEntry]:
     """A CSV with `student_id` and any of `name, lms_id, login, section, email`."""
+    from grader.csvio import read_csv_table, read_utf8
     from grader.errors import SubmissionError
-    from grader.files import read_utf8
 
-    reader = csv.DictReader(io.StringIO(read_utf8(path, what="roster", error=SubmissionError)))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
-    if "student_id" not in fields:
-        raise SubmissionError(f"{path}: expected a student_id column (and any of {', '.join(ROSTER_COLUMNS[1:])}), got {', '.join(fields) or 'no header'}")
-    reader.fieldnames = fields
-    out = {}
-    for row in reader:
-        sid = (row.get("student_id") or "").strip()
-        if sid:
-            out[sid] = RosterEntry(*((row.get(c) or "").strip() for c in ROSTER_COLUMNS[1:]))
-    return out
+    text = read_utf8(path, what="roster", error=SubmissionError)
+    table = read_csv_table(text, name=str(path), required=ROSTER_COLUMNS[:1], optional=ROSTER_COLUMNS[1:], what="roster", error=SubmissionError)
+    return {row.get("student_id"): RosterEntry(*(row.get(c) for c in ROSTER_COLUMNS[1:])) for row in table.rows if row.get("student_id")}
 
 
 CANVAS_HEAD = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -222,7 +206,7 @@ def canvas_csv(table: TermTable, *, roster: Mapping[str, RosterEntry] | None = N
         who = (roster or {}).get(row.student_id, RosterEntry())
         totals = [score_text(row.cells[c.key].total) if c.key in row.cells else "" for c in table.columns]
         out.append([who.name, who.lms_id, row.student_id, who.login, who.section, *totals])
-    return _csv(out)
+    return csv_document(out)
 
 
 def moodle_csv(table: TermTable, *, roster: Mapping[str, RosterEntry] | None = None) -> str:
@@ -239,7 +223,7 @@ def moodle_csv(table: TermTable, *, roster: Mapping[str, RosterEntry] | None = N
             cell = row.cells.get(c.key)
             line += ["", ""] if cell is None else [score_text(cell.total), cell.feedback]
         out.append(line)
-    return _csv(out)
+    return csv_document(out)
 
 
 def ledger_lines(table: TermTable, *, student: str | None = None) -> list[str]:

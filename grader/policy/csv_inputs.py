@@ -4,15 +4,12 @@ late_days`). Every bad row is reported at once (`PolicyError`), nothing is half-
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader.config import plural, problem_list
+from grader.csvio import RowProblems, normalize_id, read_csv_table, read_utf8
 from grader.errors import PolicyError
-from grader.files import csv_text, normalize_id, read_utf8
 from grader.model import LedgerEntry
 from grader.policy.course import PARTS, Course, iso, jalali, parse_moment
 
@@ -41,23 +38,18 @@ def read_manifest(path: Path, *, course: Course, part: str, homework: str | None
 def manifest_columns(path: Path) -> list[str]:
     """The manifest's column names, lower case (to tell whether it has a `homework` column)."""
     text = read_utf8(path, what="manifest", error=PolicyError)
-    return [f.strip().lower() for f in next(csv.reader(io.StringIO(csv_text(text))), [])]
+    return list(read_csv_table(text, name=str(path), required=(), what="manifest", error=PolicyError).columns)
 
 
 def parse_manifest(text: str, *, course: Course, part: str, name: str = "manifest", homework: str | None = None) -> dict[str, SubmissionTime]:
-    reader = csv.DictReader(io.StringIO(csv_text(text)))
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-    missing = [f for f in ("student_id", "part", "submitted_at") if f not in fields]
-    if missing:
-        raise PolicyError(f"{name}: expected the columns student_id, part, submitted_at; missing {', '.join(missing)}")
-    reader.fieldnames = fields
-    problems: list[str] = []
+    table = read_csv_table(text, name=name, required=("student_id", "part", "submitted_at"), optional=("homework",), what="manifest", error=PolicyError)
+    problems = RowProblems()
     rows: dict[str, list[tuple[datetime, int]]] = {}
     earliest, latest = plausible_times(course)
-    for row_number, row in enumerate(reader, start=2):
-        student = normalize_id(row.get("student_id") or "")
-        row_part = (row.get("part") or "").strip().lower()
-        stamp = (row.get("submitted_at") or "").strip()
+    for row in table.rows:
+        student = normalize_id(row.get("student_id"))
+        row_part = row.get("part").lower()
+        stamp = row.get("submitted_at")
         if not student and not row_part and not stamp:
             continue
         bad = []
@@ -75,16 +67,14 @@ def parse_manifest(text: str, *, course: Course, part: str, name: str = "manifes
                 f"submitted_at {stamp!r} ({iso(moment, course.tz)}) is outside {jalali(earliest, course.tz)} .. "
                 f"{jalali(latest, course.tz)} (a year before the term's first deadline to tomorrow): a typo in the year?"
             )
-        if bad:
-            problems.append(f"row {row_number}: " + "; ".join(bad))
+        if problems.add(row, bad):
             continue
-        row_homework = (row.get("homework") or "").strip().lower()
+        row_homework = row.get("homework").lower()
         if homework is not None and row_homework and row_homework != homework.lower():
             continue
         if row_part == part and moment is not None:
-            rows.setdefault(student, []).append((moment, row_number))
-    if problems:
-        raise PolicyError(problem_list(f"{name}: {plural(len(problems), 'bad row')} in the manifest", problems))
+            rows.setdefault(student, []).append((moment, row.number))
+    problems.raise_if_any(PolicyError, name, " in the manifest")
     times: dict[str, SubmissionTime] = {}
     for student, entries in rows.items():
         entries.sort()
@@ -111,21 +101,13 @@ def plausible_times(course: Course) -> tuple[datetime, datetime]:
 def read_ledger_csv(path: Path) -> list[LedgerEntry]:
     """`student_id, homework, part, late_days` rows (late days used on homeworks graded
     elsewhere); PolicyError listing every bad row."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{path}: cannot read as UTF-8 text: {exc}") from None
-    reader = csv.DictReader(io.StringIO(csv_text(text)))
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-    missing = [f for f in ("student_id", "homework", "part", "late_days") if f not in fields]
-    if missing:
-        raise PolicyError(f"{path}: expected the columns student_id, homework, part, late_days; missing {', '.join(missing)}")
-    reader.fieldnames = fields
-    problems: list[str] = []
+    text = read_utf8(path, what="ledger", error=PolicyError)
+    table = read_csv_table(text, name=str(path), required=("student_id", "homework", "part", "late_days"), what="ledger", error=PolicyError)
+    problems = RowProblems()
     entries: dict[tuple[str, str, str], LedgerEntry] = {}
-    for number, row in enumerate(reader, start=2):
-        student, homework = (row.get("student_id") or "").strip(), (row.get("homework") or "").strip()
-        part, days_text = (row.get("part") or "").strip().lower(), (row.get("late_days") or "").strip()
+    for row in table.rows:
+        student, homework = row.get("student_id"), row.get("homework")
+        part, days_text = row.get("part").lower(), row.get("late_days")
         if not any((student, homework, part, days_text)):
             continue
         bad = []
@@ -139,10 +121,8 @@ def read_ledger_csv(path: Path) -> list[LedgerEntry]:
             bad.append(f"late_days must be a whole number ≥ 0, got {days_text!r}")
         if (student, homework, part) in entries:
             bad.append(f"{student} {homework} {part} is given twice")
-        if bad:
-            problems.append(f"row {number}: " + "; ".join(bad))
+        if problems.add(row, bad):
             continue
         entries[(student, homework, part)] = LedgerEntry(student, homework, part, int(days_text), None, "import")
-    if problems:
-        raise PolicyError(problem_list(f"{path}: {plural(len(problems), 'bad row')}; nothing was recorded", problems))
+    problems.raise_if_any(PolicyError, str(path), "; nothing was recorded")
     return list(entries.values())

@@ -24,17 +24,14 @@ A blank score means "not graded in this sheet" and leaves any stored score alone
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader.config import plural, problem_list
+from grader.csvio import RowProblems, csv_document, read_csv_table, read_utf8
 from grader.errors import GraderError
-from grader.files import csv_text, read_utf8
 from grader.model import ManualScore, SubmissionResult, answer_hash
 from grader.numfmt import score_text
 from grader.store.gradebook import Gradebook, RunInfo, ScoreChange, ScoreConflict, ScoreConflictError
@@ -91,10 +88,7 @@ def export_sheet(book: Gradebook, *, homework: str | None = None, part: str | No
     answers = book.item_answers(run.id)
     scores = book.manual_scores(run.homework, run.part)
     students = sorted(book.run_results(run.id))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    rows = 0
+    table: list[list[object]] = [list(COLUMNS)]
     for student in students:
         for item in items:
             status, read_as, feedback = answers.get((student, item.item_id), ("missing", None, ""))
@@ -107,7 +101,7 @@ def export_sheet(book: Gradebook, *, homework: str | None = None, part: str | No
             score = scores.get((student, item.item_id))
             shown = answer_hash(read_as)
             changed = score is not None and score.answer_sha256 is not None and score.answer_sha256 != shown
-            writer.writerow(
+            table.append(
                 [
                     run.homework,
                     run.part,
@@ -125,8 +119,7 @@ def export_sheet(book: Gradebook, *, homework: str | None = None, part: str | No
                     shown,
                 ]
             )
-            rows += 1
-    return "\ufeff" + buffer.getvalue(), run, rows
+    return "\ufeff" + csv_document(table, line_end="\r\n"), run, len(table) - 1
 
 
 def write_sheet(book: Gradebook, path: Path, *, homework: str | None = None, part: str | None = None) -> tuple[RunInfo, int]:
@@ -182,31 +175,12 @@ def read_sheet(
 
     Who graded: `grader` if given, else `default_grader` (the importing TA; never the sheet's
     grader column, which only says who graded before)."""
-    text = csv_text(text)
-    # Excel in some locales saves ";"-separated CSV: decide by the header line, which has no quotes
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count) if first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise SheetError(f"{name}: the sheet is empty") from None
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise SheetError(f"{name}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (the header row is {', '.join(header) or 'empty'})")
-    col = {h: i for i, h in enumerate(header)}
-    versioned = "version" in col and "exported_score" in col
+    sheet = read_csv_table(text, name=name, required=REQUIRED, what="sheet", error=SheetError, sniff_delimiter=True)
+    header, rows = sheet.columns, sheet.rows
+    versioned = "version" in header and "exported_score" in header
 
-    def get(row: list[str], column: str) -> str:
-        i = col.get(column)
-        return row[i].strip() if i is not None and i < len(row) else ""
-
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise SheetError(f"{name}: line {reader.line_num}: not readable as CSV ({exc})") from None
-    sheet_hw = {get(r, "homework") for r in rows if get(r, "homework")}
-    sheet_part = {get(r, "part") for r in rows if get(r, "part")}
+    sheet_hw = {r.get("homework") for r in rows if r.get("homework")}
+    sheet_part = {r.get("part") for r in rows if r.get("part")}
     if homework is None and len(sheet_hw) == 1:
         homework = next(iter(sheet_hw))
     if part is None and len(sheet_part) == 1:
@@ -217,21 +191,19 @@ def read_sheet(
     answers = book.item_answers(run.id)
     stored = book.manual_scores(run.homework, run.part)
     who = grader if grader is not None else default_grader
-    problems: list[str] = []
+    problems = RowProblems()
     scores: list[tuple[str, str, ManualScore]] = []
     expected: dict[tuple[str, str], int] = {}
     seen: dict[tuple[str, str], int] = {}
     blank = untouched = 0
-    for number, row in enumerate(rows, start=2):  # spreadsheet row numbers: the header is row 1
-        if not any(cell.strip() for cell in row):
-            continue
+    for row in rows:
         bad: list[str] = []
-        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+        if any(cell.strip() for cell in row.extra):
             bad.append(
-                f"{len(row)} cells, but the header has {len(header)} (an unquoted comma? write 1.5, or quote \"1,5\" and comments)"
+                f"{len(header) + len(row.extra)} cells, but the header has {len(header)} (an unquoted comma? write 1.5, or quote \"1,5\" and comments)"
             )
-        student, item_id, score_cell = get(row, "student_id"), get(row, "item_id"), get(row, "score")
-        row_hw, row_part = get(row, "homework"), get(row, "part")
+        student, item_id, score_cell = row.get("student_id"), row.get("item_id"), row.get("score")
+        row_hw, row_part = row.get("homework"), row.get("part")
         if row_hw and row_hw != run.homework:
             bad.append(f"homework is {row_hw!r}, but this import is for {run.homework}")
         if row_part and row_part != run.part:
@@ -247,7 +219,7 @@ def read_sheet(
             bad.append(f"unknown item {item_id!r}")
         elif not item.manual:
             bad.append(f"{item_id} is graded automatically, not by a TA")
-        sheet_max = get(row, "max_points")
+        sheet_max = row.get("max_points")
         if sheet_max and item is not None and item.manual:
             given = parse_score(sheet_max)
             if given is None or _round(given) != _round(item.max_points):
@@ -265,28 +237,27 @@ def read_sheet(
         version: int | None = None
         exported: float | None = None
         if versioned:
-            version = _version(get(row, "version") or "0")
+            version = _version(row.get("version") or "0")
             if version is None:
-                bad.append(f"version {get(row, 'version')!r} is not a whole number (do not edit the version column)")
-            if get(row, "exported_score"):
-                exported = parse_score(get(row, "exported_score"))
+                bad.append(f"version {row.get('version')!r} is not a whole number (do not edit the version column)")
+            if row.get("exported_score"):
+                exported = parse_score(row.get("exported_score"))
                 if exported is None:
-                    bad.append(f"exported_score {get(row, 'exported_score')!r} is not a number (do not edit the exported_score column)")
+                    bad.append(f"exported_score {row.get('exported_score')!r} is not a number (do not edit the exported_score column)")
         key = (student, item_id)
         if student and item_id:
             if key in seen:
                 bad.append(f"{student} {item_id} is also on row {seen[key]}")
             else:
-                seen[key] = number
-        if bad:
-            problems.append(f"row {number}: " + "; ".join(bad))
+                seen[key] = row.number
+        if problems.add(row, bad):
             continue
         if value is None:
             blank += 1
             continue
-        comment = _uncell(get(row, "comment"))
+        comment = _uncell(row.get("comment"))
         current = stored.get(key)
-        shown = get(row, "answer_sha256").lower() if re.fullmatch(r"[0-9a-fA-F]{16}", get(row, "answer_sha256")) else None
+        shown = row.get("answer_sha256").lower() if re.fullmatch(r"[0-9a-fA-F]{16}", row.get("answer_sha256")) else None
         if shown is None:
             shown = answer_hash(answers.get(key, ("missing", None, ""))[1])
         if version is None:  # a sheet typed by hand: taken as exported with no score stored
@@ -300,15 +271,14 @@ def read_sheet(
             base_comment = base.comment if base is not None else ("" if version == 0 else comment)
             changed = _round(value) != _round(exported) or comment != base_comment
             # a flagged row whose note the TA cleared: the score is confirmed for the new answer
-            if not changed and "note" in col and not get(row, "note") and current is not None and current.version == version:
+            if not changed and "note" in header and not row.get("note") and current is not None and current.version == version:
                 changed = current.answer_sha256 is not None and current.answer_sha256 != shown
         if not changed:
             untouched += 1
             continue
         expected[key] = version
         scores.append((student, item_id, ManualScore(round(value, 4), comment, who, answer_sha256=shown)))
-    if problems:
-        raise SheetError(problem_list(f"{name}: {plural(len(problems), 'bad row')}; nothing was imported", problems))
+    problems.raise_if_any(SheetError, name, "; nothing was imported")
     return ImportPlan(run, scores, blank, expected, untouched)
 
 

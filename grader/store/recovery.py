@@ -20,7 +20,6 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from grader import fsio
 from grader.model import ManualScore
@@ -253,15 +252,15 @@ def _scores_in_results(out_dir: Path) -> list[tuple[str, str, str, str, ManualSc
         part = str(json.loads((out_dir / "run.json").read_text(encoding="utf-8")).get("part") or "theory")
     except (OSError, ValueError, AttributeError):
         part = "theory"
-    folder = out_dir / "results"
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+    from grader.outputs.results import read_results
+
+    for data in read_results(out_dir).values():
         try:
-            data: Any = json.loads(path.read_text(encoding="utf-8"))
             homework, student = str(data["homework"]), str(data["student_id"])
             for item_id, item in data.get("items", {}).items():
                 ms = item.get("manual_score")
                 if isinstance(ms, dict) and "points" in ms:
                     out.append((homework, part, student, item_id, ManualScore(float(ms["points"]), str(ms.get("comment") or ""), "recovered", 1)))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
     return out
