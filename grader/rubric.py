@@ -99,17 +99,13 @@ class Item(Strict):
 
     @property
     def manual(self) -> bool:
-        return self.kind is Kind.TEXT
+        """Graded by a TA (the kind says so: free text)."""
+        return get_kind(self.kind).TRAITS.manual
 
     @property
     def tolerance(self) -> tuple[float, float]:
-        """(relative, absolute); integers are exact, numbers default to 1% relative."""
-        if self.kind is Kind.INTEGER:
-            return (0.0, 0.0)
-        if self.kind in (Kind.MATRIX, Kind.TENSOR):
-            return (self.rel_tol if self.rel_tol is not None else 1e-3, self.abs_tol if self.abs_tol is not None else 1e-6)
-        rel = self.rel_tol if self.rel_tol is not None else (0.0 if self.abs_tol is not None else 0.01)
-        return (rel, self.abs_tol or 0.0)
+        """(relative, absolute), as the item's kind reads the rubric's `rel_tol`/`abs_tol`."""
+        return get_kind(self.kind).tolerance(self)
 
     def rules(self) -> list[AnswerRule]:
         """Key first, then accepted alternatives, then known mistakes: the order of matching."""
@@ -274,14 +270,15 @@ def _check_rule(item: Item, rule: AnswerRule, where: str, registry: Any) -> list
     if len(given) != 1:
         problems.append(f"{where}: expected exactly one of ref, value or range, got {', '.join(given) or 'none'}")
         return problems
+    traits = get_kind(item.kind).TRAITS
     if rule.range is not None:
-        if item.kind not in (Kind.NUMBER, Kind.INTEGER):
+        if not traits.ranges:
             problems.append(f"{where}.range: a range only fits number items, not {item.kind}")
         elif rule.range[0] > rule.range[1]:
             problems.append(f"{where}.range: expected low <= high, got {list(rule.range)}")
-    if rule.value is not None and item.kind is not Kind.CHOICE:
+    if rule.value is not None and not traits.literal_keys:
         problems.append(f"{where}.value: literal keys are for choice items; compute a {item.kind} key with a ref")
-    if rule.value is not None and item.kind is Kind.CHOICE and str(rule.value) not in item.options:
+    if rule.value is not None and traits.literal_keys and str(rule.value) not in item.options:
         problems.append(f"{where}.value: expected one of the options {sorted(item.options)}, got {rule.value!r}")
     if rule.ref is not None and registry is not None:
         ref = registry.functions.get(rule.ref)
@@ -292,13 +289,13 @@ def _check_rule(item: Item, rule: AnswerRule, where: str, registry: Any) -> list
                 problems.append(f"{where}.ref: {rule.ref!r} needs instance {ref.instance!r}, which is not registered")
             wanted = set(ref.parameters) - {"instance"}
             if ref.formula:
-                if item.kind not in (Kind.EXPRESSION, Kind.EXPRESSIONS):
+                if not traits.formula_keys:
                     problems.append(f"{where}.ref: {rule.ref!r} is a formula; it fits expression items, not {item.kind}")
                 unknown = wanted - set(item.variables) - set(rule.args)
                 if unknown:
                     problems.append(f"{where}.ref: {rule.ref!r} takes {sorted(unknown)}, which are not among the item's variables {item.variables}")
             else:
-                if item.kind in (Kind.EXPRESSION, Kind.EXPRESSIONS):
+                if traits.formula_keys:
                     problems.append(f"{where}.ref: {rule.ref!r} is not a formula; an {item.kind} item needs formula=True")
                 params = inspect_parameters(ref)
                 missing = {p for p, has_default in params.items() if not has_default} - set(rule.args) - {"instance"}

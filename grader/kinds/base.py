@@ -4,6 +4,10 @@ wrappers. The rubric imports `Kind` from here, never the other way round (no imp
 Each kind is a module with:
 
 - ``EXAMPLE``: a format example shown in answer templates;
+- ``TRAITS``: what the rubric may say about the kind (`KindTraits`: graded by a TA, ranges,
+  literal keys, formula keys); the rubric asks the kind, never assumes;
+- ``tolerance(item) -> (rel, abs)``: how close a number must be (`number_tolerance`, the default,
+  or the kind's own);
 - ``check_spec(item) -> list[str]``: rubric problems with this kind's options (author errors);
 - ``prepare(value, item) -> expected``: turn a reference function's output into what ``compare``
   takes; raises ``ReferenceSolutionError`` when the reference returned something unusable;
@@ -51,8 +55,21 @@ class Kind(str, Enum):
         return self.value
 
 
+@dataclass(frozen=True)
+class KindTraits:
+    """What a rubric may say about items of a kind, declared by the kind itself."""
+
+    manual: bool = False  # graded by a TA (free text): no key, scores come from the gradebook
+    ranges: bool = False  # a rule may be a `range: [low, high]`
+    literal_keys: bool = False  # a rule may be a `value:` (one of the item's options)
+    formula_keys: bool = False  # a rule's `ref` is a formula of the item's variables
+
+
 class KindModule(Protocol):
     EXAMPLE: str
+    TRAITS: KindTraits
+
+    def tolerance(self, item: Item) -> tuple[float, float]: ...
 
     def check_spec(self, item: Item) -> list[str]: ...
 
@@ -153,6 +170,18 @@ def close(a: float | Fraction, b: float | Fraction, rel: float, abs_: float) -> 
         return fa == fb
     return abs(fa - fb) <= max(rel * abs(fb), abs_)
 
+
+
+def number_tolerance(item: Item) -> tuple[float, float]:
+    """(relative, absolute): the rubric's `rel_tol`/`abs_tol`, else 1% relative (0 when only an
+    absolute tolerance is given)."""
+    rel = item.rel_tol if item.rel_tol is not None else (0.0 if item.abs_tol is not None else 0.01)
+    return (rel, item.abs_tol or 0.0)
+
+
+def exact(item: Item) -> tuple[float, float]:
+    """No tolerance: equal or not."""
+    return (0.0, 0.0)
 
 
 def no_format_remarks(parsed: Any, item: Item) -> list[str]:

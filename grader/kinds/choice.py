@@ -7,13 +7,15 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, ReferenceSolutionError
-from grader.kinds.base import no_format_remarks
+from grader.kinds.base import KindTraits, exact, no_format_remarks
 from grader.model import Verdict
 
 if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "one of the option keys listed above, e.g. no_effect"
+TRAITS = KindTraits(literal_keys=True)
+tolerance = exact
 _MAX_LEN = 200
 _PERSIAN_FOLD = str.maketrans({"ي": "ی", "ك": "ک", "\u200c": " ", "\u200f": "", "\u200e": ""})
 

@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError, TimeLimitExceeded
-from grader.kinds.base import Formula, no_format_remarks
+from grader.kinds.base import Formula, KindTraits, exact, no_format_remarks
 from grader.kinds.equivalence import SPARE, difference_degree, key_degree, points_needed, secret_point_values, tree_degree
 from grader.kinds.number import number_text
 from grader.mathparse import DEFAULT_LIMITS, Const, DivisionByZero, DomainError, Node, Num, Pow, Product, Var, evaluate, parse_expression, to_text
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "A^2*B*C (also A**2 B C, (A B)^2 C, $A^{2}BC$)"
+TRAITS = KindTraits(formula_keys=True)
+tolerance = exact
 
 N_POINTS = 6  # agreeing points needed
 _WIDE = (7, 10_000)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
-from grader.kinds.base import Formula, no_format_remarks
+from grader.kinds.base import Formula, KindTraits, exact, no_format_remarks
 from grader.kinds.equivalence import key_degree
 from grader.kinds.expression import (
     UNDEFINED,
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "[M - 2*K + 1, N - 2*K + 1]  (or (M-2K+1) x (N-2K+1))"
+TRAITS = KindTraits(formula_keys=True)
+tolerance = exact
 
 
 @dataclass(frozen=True)

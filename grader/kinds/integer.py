@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, ReferenceSolutionError
-from grader.kinds.base import Range, no_format_remarks
+from grader.kinds.base import KindTraits, Range, exact, no_format_remarks
 from grader.kinds.number import expected_number, number_text, read_number
 from grader.model import Verdict
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "51200 (or 51,200, or 16*16*200)"
+TRAITS = KindTraits(ranges=True)
+tolerance = exact
 
 
 @dataclass(frozen=True)

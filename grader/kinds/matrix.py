@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from grader.errors import AnswerError, ReferenceSolutionError
-from grader.kinds.base import no_format_remarks
+from grader.kinds.base import KindTraits, no_format_remarks
 from grader.mathparse import DEFAULT_LIMITS, nested_from_raw, parse_matrix, scalar_from_raw
 from grader.model import Verdict
 from grader.numfmt import answer_text
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "[[1, 0], [0, 1]]  (or [1 0; 0 1], or \\begin{bmatrix} 1 & 0 \\\\ 0 & 1 \\end{bmatrix})"
+TRAITS = KindTraits()
 _SHOW_ALL = 16  # show every entry up to this many
 _SHOW_FIRST = 6
 _LIST_WRONG = 3
@@ -30,6 +31,11 @@ _LIST_WRONG = 3
 
 def _dims(shape: tuple[int, ...] | list[int]) -> str:
     return "×".join(str(s) for s in shape) if len(shape) else "a single number"
+
+
+def tolerance(item: Item) -> tuple[float, float]:
+    """Entries of computed matrices: relative 1e-3 and absolute 1e-6 unless the rubric says."""
+    return (item.rel_tol if item.rel_tol is not None else 1e-3, item.abs_tol if item.abs_tol is not None else 1e-6)
 
 
 def check_spec(item: Item) -> list[str]:

@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Union
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
-from grader.kinds.base import Range, close, no_format_remarks
+from grader.kinds.base import KindTraits, Range, close, no_format_remarks, number_tolerance
 from grader.mathparse import DEFAULT_LIMITS, parse_number
 from grader.model import Verdict
 from grader.numfmt import answer_text
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "0.0625 (or 1/16, 6.25e-2, sqrt(1/256))"
+TRAITS = KindTraits(ranges=True)
+tolerance = number_tolerance
 
 Real = Union[Fraction, float]  # noqa: UP007 - evaluated at import: the student kit runs on Python 3.9
 

@@ -11,7 +11,7 @@ import numbers
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, LimitExceeded, ReferenceSolutionError
-from grader.kinds.base import no_format_remarks
+from grader.kinds.base import KindTraits, exact, no_format_remarks
 from grader.mathparse import DEFAULT_LIMITS, parse_shape
 from grader.mathparse.arrays import scalar_from_raw
 from grader.model import Verdict
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "32x32 (or [32, 32], 32 by 32)"
+TRAITS = KindTraits()
+tolerance = exact
 
 
 def check_spec(item: Item) -> list[str]:

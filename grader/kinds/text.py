@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import AnswerError, ReferenceSolutionError
-from grader.kinds.base import no_format_remarks
+from grader.kinds.base import KindTraits, exact, no_format_remarks
 from grader.model import Verdict
 
 if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "free text (a YAML block scalar `|` keeps line breaks)"
+TRAITS = KindTraits(manual=True)
+tolerance = exact
 MAX_CHARS = 20_000
 
 
