@@ -154,6 +154,19 @@ class FileError:
 
 
 @dataclass(frozen=True)
+class SheetPages:
+    """A PDF answer sheet's page count, and the pages of the sheet itself when the file says so
+    (the rest are the student's appended derivations, for the TA)."""
+
+    pages: int
+    sheet_pages: int | None = None
+
+    @property
+    def appended(self) -> int | None:
+        return None if self.sheet_pages is None else self.pages - self.sheet_pages
+
+
+@dataclass(frozen=True)
 class SubmissionResult:
     student_id: str
     homework: str
@@ -164,7 +177,8 @@ class SubmissionResult:
     submitted_at: str | None = None
     file_sha256: str | None = None
     name: str | None = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    modified_at: str | None = field(default=None, compare=False)  # the file's time (ISO): the policy's fallback submission time
+    pdf: SheetPages | None = field(default=None, compare=False)  # a PDF answer sheet's pages
 
     def item(self, item_id: str) -> ItemResult:
         for result in self.items:

@@ -172,7 +172,7 @@ def test_allowance_exhausted_by_the_ledger_end_to_end() -> None:
 
 def _result(student: str, *, modified: datetime, points: float = 1.0) -> SubmissionResult:
     item = ItemResult("q1.a", "q1", 1.0, False, False, Verdict.correct("a") if points else Verdict.wrong("b"))
-    return SubmissionResult(student, "hw4", f"HW4_T_{student}.yaml", (item,), extra={"modified_at": modified.astimezone(timezone.utc).isoformat()})
+    return SubmissionResult(student, "hw4", f"HW4_T_{student}.yaml", (item,), modified_at=modified.astimezone(timezone.utc).isoformat())
 
 
 def test_manifest_forms_iso_naive_and_jalali() -> None:

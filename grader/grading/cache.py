@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from grader.fsio import SkipIndex
-from grader.model import FileError, ItemResult, Status, SubmissionResult, Verdict
+from grader.model import FileError, ItemResult, SheetPages, Status, SubmissionResult, Verdict
 
 CACHE_NAME = ".grading-cache.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: modified_at and pdf are fields (were `extra`)
 MAX_CACHED_BYTES = 1_000_000  # the answer-file size limit: bigger files are never hits
 _LIBRARIES = ("numpy", "torch", "sympy", "PyYAML", "pydantic")
 
@@ -66,13 +66,9 @@ def cache_key(rubric: Any) -> str:
 # -- (de)serialising the engine's results -----------------------------------------------------
 
 
-def _plain_extra(extra: dict[str, object]) -> bool:
-    return all(isinstance(k, str) and (v is None or isinstance(v, (str, int, float, bool))) for k, v in extra.items())
-
-
 def cacheable(result: SubmissionResult) -> bool:
     """An engine result (no TA scores, no policy) whose verdicts do not depend on luck."""
-    if result.adjustments or not _plain_extra(result.extra):
+    if result.adjustments:
         return False
     for item in result.items:
         if item.manual_score is not None:
@@ -96,7 +92,8 @@ def encode(result: SubmissionResult) -> dict[str, Any]:
         "submitted_at": result.submitted_at,
         "file_sha256": result.file_sha256,
         "name": result.name,
-        "extra": dict(result.extra),
+        "modified_at": result.modified_at,
+        "pdf": None if result.pdf is None else [result.pdf.pages, result.pdf.sheet_pages],
     }
 
 
@@ -122,7 +119,8 @@ def decode(data: dict[str, Any]) -> SubmissionResult:
         submitted_at=data["submitted_at"],
         file_sha256=data["file_sha256"],
         name=data["name"],
-        extra=dict(data["extra"]),
+        modified_at=data["modified_at"],
+        pdf=None if data["pdf"] is None else SheetPages(int(data["pdf"][0]), data["pdf"][1]),
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from grader.errors import AnswerError, GraderError, TimeLimitExceeded
 from grader.keys.keybook import KeyBook
 from grader.kinds import get_kind
-from grader.model import ItemResult, Status, SubmissionResult, Verdict
+from grader.model import ItemResult, SheetPages, Status, SubmissionResult, Verdict
 from grader.readers.answer_file import Submission
 from grader.rubric import Item, Rubric
 from grader.timeout import limit_message, time_limit
@@ -179,5 +179,13 @@ def grade_submission(submission: Submission, *, rubric: Rubric, keys: KeyBook) -
         submitted_at=None,
         file_sha256=submission.sha256,
         name=submission.extra.get("name"),
-        extra={"modified_at": submission.modified_at, **{k: v for k, v in submission.extra.items() if k.startswith("pdf_")}},
+        modified_at=submission.modified_at,
+        pdf=_sheet_pages(submission),
     )
+
+
+def _sheet_pages(submission: Submission) -> SheetPages | None:
+    pages, sheet_pages = submission.extra.get("pdf_pages"), submission.extra.get("pdf_sheet_pages")
+    if not isinstance(pages, int):
+        return None
+    return SheetPages(pages, sheet_pages if isinstance(sheet_pages, int) else None)

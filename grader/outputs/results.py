@@ -85,10 +85,8 @@ def item_json(result: ItemResult) -> dict[str, Any]:
 
 def result_json(result: SubmissionResult) -> dict[str, Any]:
     data = _result_json(result)
-    pages = result.extra.get("pdf_pages")
-    if isinstance(pages, int):  # a PDF answer sheet: pages for the TA (derivations appended after the sheet)
-        sheet_pages = result.extra.get("pdf_sheet_pages")
-        data["pdf"] = {"pages": pages, "sheet_pages": sheet_pages, "appended_pages": pages - sheet_pages if isinstance(sheet_pages, int) else None}
+    if result.pdf is not None:  # a PDF answer sheet: pages for the TA (derivations appended after the sheet)
+        data["pdf"] = {"pages": result.pdf.pages, "sheet_pages": result.pdf.sheet_pages, "appended_pages": result.pdf.appended}
     return data
 
 

@@ -36,8 +36,8 @@ def submission_time(result: SubmissionResult, manifest: Mapping[str, SubmissionT
     """The manifest's time for this student, else the file's modification time with a warning."""
     if manifest is not None and result.student_id in manifest:
         return manifest[result.student_id]
-    modified = result.extra.get("modified_at")
-    if not isinstance(modified, str):
+    modified = result.modified_at
+    if modified is None:
         raise PolicyError(f"{result.source}: no submission time (not in the manifest, no modification time)")
     moment = datetime.fromisoformat(modified)
     why = f"not in the manifest {manifest_name}" if manifest is not None else "no manifest"

@@ -191,7 +191,7 @@ def test_batch_builds_views_only_for_changed_inputs(tmp_path, rubric, monkeypatc
 
     # a changed input that the page does not show (the file's time): the view is built, found
     # equal, and the PDF left alone; the index learns the new inputs
-    results[0] = dataclasses.replace(results[0], extra={"modified_at": "2024-12-06T10:00:00+00:00"})
+    results[0] = dataclasses.replace(results[0], modified_at="2024-12-06T10:00:00+00:00")
     stats = render_reports(results, rubric, tmp_path)
     assert (stats.rendered, stats.skipped, built) == (0, 2, ["401000001"])
     assert render_reports(results, rubric, tmp_path).skipped == 2 and built == ["401000001"]

@@ -23,7 +23,7 @@ def test_the_bundled_sheet_grades_as_made(hw4, hw4_keys):
             assert status == "missing", item.id
         else:
             assert status == ("pending" if item.manual else "correct"), (item.id, result.item(item.id).verdict)
-    assert result.extra["pdf_pages"] == result.extra["pdf_sheet_pages"] + 1  # one derivation page appended
+    assert result.pdf is not None and result.pdf.pages == result.pdf.sheet_pages + 1  # one derivation page appended
 
 
 def test_grade_submissions_shows_the_sheet(tmp_path, capsys):

@@ -35,5 +35,5 @@ def test_a_filled_sheet_grades_like_the_yaml_file(sample, blank_sheet, tmp_path,
     for pdf_item, yaml_item in zip(from_pdf.items, from_yaml.items, strict=True):
         assert pdf_item.verdict == yaml_item.verdict, pdf_item.item_id  # status, credit, read as, feedback, matched
     assert from_pdf.total == from_yaml.total
-    assert from_pdf.extra["pdf_pages"] == from_pdf.extra["pdf_sheet_pages"] + 2
+    assert from_pdf.pdf is not None and from_pdf.pdf.pages == from_pdf.pdf.sheet_pages + 2
     assert from_pdf.warnings == tuple(w for w in from_yaml.warnings if "unknown top-level" not in w)
