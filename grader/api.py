@@ -37,7 +37,8 @@ from grader.errors import ReportError
 from grader.fsio import atomic_write
 from grader.grading.batch import BatchResult, grade_batch
 from grader.grading.cache import GradeCache
-from grader.outputs.results import ResultDoc, dumps, result_doc, retire_stale, write_grades_csv, write_results
+from grader.outputs.results import retire_stale, write_grades_csv, write_results
+from grader.result_schema import ResultDoc, dumps, result_doc
 from grader.rubric import Rubric
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader.model import Adjustment, AdjustmentKind, ItemResult, LedgerEntry, ManualScore, Status, SubmissionResult, Verdict
-from grader.outputs.results import result_json
+from grader.result_schema import result_json
 from grader.store import gradebook as gb
 from grader.store.diff import diff_runs, snapshot_from_json, snapshot_of
 from grader.store.gradebook import Gradebook, GradebookError, migrate
@@ -113,10 +113,10 @@ def test_manual_scores_and_their_history(book: Gradebook) -> None:
 
 def test_a_failure_mid_run_leaves_no_half_run(book: Gradebook, monkeypatch: pytest.MonkeyPatch) -> None:
     book.record_run(info(), rubric=RUBRIC, results=[result("1")], ledger=[LedgerEntry("1", "hw4", "theory", 1)])
-    import grader.outputs.results
+    import grader.result_schema
 
     calls = {"n": 0}
-    real = grader.outputs.results.result_json
+    real = grader.result_schema.result_json
 
     def failing(r: SubmissionResult) -> dict[str, object]:
         calls["n"] += 1
@@ -124,7 +124,7 @@ def test_a_failure_mid_run_leaves_no_half_run(book: Gradebook, monkeypatch: pyte
             raise KeyboardInterrupt  # a kill between two students
         return real(r)
 
-    monkeypatch.setattr(grader.outputs.results, "result_json", failing)
+    monkeypatch.setattr(grader.result_schema, "result_json", failing)
     with pytest.raises(KeyboardInterrupt):
         book.record_run(info(), rubric=RUBRIC, results=[result("1"), result("2")], ledger=[LedgerEntry("1", "hw4", "theory", 5)])
     counts = [book.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("runs", "run_items", "submissions", "result_docs", "result_items")]

@@ -3,6 +3,7 @@ invalidated by any change to a file, the rubric, the reference code or the grade
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -158,5 +159,5 @@ def test_results_round_trip_and_luck_is_not_cached(generated):
                      "expected a number, got 'x'"):
         for luck, cached in ((False, False), (True, True)):
             verdict = Verdict(Status.INVALID, 0.0, None, feedback, cacheable=luck)
-            lucky = item.__class__(**{**item.__dict__, "verdict": verdict})
-            assert cacheable(result.__class__(**{**result.__dict__, "items": (lucky, *result.items[1:])})) is cached
+            lucky = dataclasses.replace(item, verdict=verdict)
+            assert cacheable(dataclasses.replace(result, items=(lucky, *result.items[1:]))) is cached

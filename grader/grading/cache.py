@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from grader.fsio import SkipIndex
-from grader.model import FileError, ItemResult, SheetPages, Status, SubmissionResult, Verdict
+from grader.model import FileError, SubmissionResult
 
 CACHE_NAME = ".grading-cache.json"
-CACHE_VERSION = 2  # 2: modified_at and pdf are fields (were `extra`)
+CACHE_VERSION = 3  # 3: entries are results JSON (grader.result_schema)
 MAX_CACHED_BYTES = 1_000_000  # the answer-file size limit: bigger files are never hits
 _LIBRARIES = ("numpy", "torch", "sympy", "PyYAML", "pydantic")
 
@@ -79,49 +79,16 @@ def cacheable(result: SubmissionResult) -> bool:
 
 
 def encode(result: SubmissionResult) -> dict[str, Any]:
-    return {
-        "student_id": result.student_id,
-        "homework": result.homework,
-        "source": result.source,
-        "items": [
-            [i.item_id, i.question, i.max_points, i.bonus, i.manual, i.verdict.status.value, i.verdict.credit,
-             i.verdict.read_as, i.verdict.feedback, i.verdict.matched, i.expected]
-            for i in result.items
-        ],
-        "warnings": list(result.warnings),
-        "submitted_at": result.submitted_at,
-        "file_sha256": result.file_sha256,
-        "name": result.name,
-        "modified_at": result.modified_at,
-        "pdf": None if result.pdf is None else [result.pdf.pages, result.pdf.sheet_pages],
-    }
+    """A result as the cache stores it: its results JSON (`grader.result_schema`)."""
+    from grader.result_schema import result_json
+
+    return result_json(result)
 
 
 def decode(data: dict[str, Any]) -> SubmissionResult:
-    items = tuple(
-        ItemResult(
-            item_id=str(item_id),
-            question=str(question),
-            max_points=float(max_points),
-            bonus=bool(bonus),
-            manual=bool(manual),
-            verdict=Verdict(Status(status), float(credit), read_as, str(feedback), matched),
-            expected=expected,
-        )
-        for item_id, question, max_points, bonus, manual, status, credit, read_as, feedback, matched, expected in data["items"]
-    )
-    return SubmissionResult(
-        student_id=str(data["student_id"]),
-        homework=str(data["homework"]),
-        source=str(data["source"]),
-        items=items,
-        warnings=tuple(str(w) for w in data["warnings"]),
-        submitted_at=data["submitted_at"],
-        file_sha256=data["file_sha256"],
-        name=data["name"],
-        modified_at=data["modified_at"],
-        pdf=None if data["pdf"] is None else SheetPages(int(data["pdf"][0]), data["pdf"][1]),
-    )
+    from grader.result_schema import result_from_json
+
+    return result_from_json(data)
 
 
 # -- the cache ----------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from typing import Any
 from grader.csvio import csv_document
 from grader.errors import GraderError, SubmissionError
 from grader.numfmt import score_value
-from grader.outputs.results import dumps, read_results
+from grader.outputs.results import read_results
+from grader.result_schema import dumps
 
 BONUS_KINDS = ("early_bonus",)
 PENALTY_KINDS = ("late_penalty", "too_late")

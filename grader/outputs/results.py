@@ -1,4 +1,5 @@
-"""Machine-readable outputs: one results JSON per student and the grades CSV.
+"""The run's machine-readable files: results/<id>.json per student (the JSON of
+`grader.result_schema`), grades.csv, and the one reader of results/*.json.
 
 Both are deterministic (sorted, no timestamps), so re-grading the same inputs gives byte-identical
 files and a diff shows only real changes. Every file is written atomically (grader.fsio).
@@ -7,21 +8,18 @@ The JSON layout is a public contract (docs/results-format.md): add fields, never
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from grader.csvio import csv_document
 from grader.fsio import SkipIndex, atomic_write, remove_stale_temps, sync_dir, write_if_changed
-from grader.model import ItemResult, SubmissionResult
+from grader.model import SubmissionResult
 from grader.numfmt import score_value
+from grader.result_schema import ResultDoc, dumps, result_doc
 from grader.rubric import Rubric
 
 SCHEMA = "hwgrader.result/1"
@@ -60,97 +58,6 @@ def retire_stale(out_dir: Path, *, homework: str, keep: set[str], run_id: int | 
     if gone:
         sync_dir(results)
     return gone
-
-
-def item_json(result: ItemResult) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "status": result.status.value,
-        "points": score_value(result.points),
-        "max_points": score_value(result.max_points),
-        "read_as": result.verdict.read_as,
-        "feedback": result.verdict.feedback,
-        "bonus": result.bonus,
-        "manual": result.manual,
-    }
-    if result.verdict.matched:
-        data["matched"] = result.verdict.matched
-    if result.expected is not None:
-        data["expected"] = result.expected
-    if result.manual_score is not None:
-        data["manual_score"] = {"points": score_value(result.manual_score.points), "comment": result.manual_score.comment}
-        if result.manual_score.answer_changed:
-            data["manual_score"]["answer_changed"] = True  # the answer is not the one the TA graded
-    return data
-
-
-def result_json(result: SubmissionResult) -> dict[str, Any]:
-    data = _result_json(result)
-    if result.pdf is not None:  # a PDF answer sheet: pages for the TA (derivations appended after the sheet)
-        data["pdf"] = {"pages": result.pdf.pages, "sheet_pages": result.pdf.sheet_pages, "appended_pages": result.pdf.appended}
-    return data
-
-
-def _result_json(result: SubmissionResult) -> dict[str, Any]:
-    return {
-        "schema": SCHEMA,
-        "student_id": result.student_id,
-        "homework": result.homework,
-        "source": result.source,
-        "file_sha256": result.file_sha256,
-        "submitted_at": result.submitted_at,
-        "totals": {
-            "auto": score_value(result.auto_points),
-            "manual": score_value(result.manual_points),
-            "bonus": score_value(result.bonus_points),
-            "pending_manual": score_value(result.pending_points),
-            "adjustments": score_value(result.adjustment_points),
-            "total": score_value(result.total),
-            "max": score_value(result.max_points),
-            "max_bonus": score_value(result.max_bonus),
-        },
-        "questions": {q: score_value(p) for q, p in sorted(result.question_points().items())},
-        "items": {r.item_id: item_json(r) for r in result.items},
-        "adjustments": [
-            {"kind": a.kind.value, "points": score_value(a.points), "reason": a.reason, "late_days_used": a.late_days_used}
-            for a in result.adjustments
-        ],
-        "late_days": result.late_days,
-        "warnings": list(result.warnings),
-    }
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def dumps(data: Any) -> str:
-    """Indented UTF-8 JSON; a lone surrogate (only inside a string) becomes its \\uXXXX escape."""
-    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    if _LONE_SURROGATE.search(text):
-        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    return text
-
-
-@dataclass(frozen=True)
-class ResultDoc:
-    """A result's JSON, made once per run and shared by the run diff, results/*.json and the
-    gradebook (each used to build it again: a third of a re-grade's time at 1,000 students)."""
-
-    result: SubmissionResult
-    data: dict[str, Any]
-    text: str  # compact, sorted keys: what the gradebook stores and the digest is taken of
-
-    @property
-    def student_id(self) -> str:
-        return self.result.student_id
-
-    @cached_property
-    def digest(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8", "replace")).hexdigest()
-
-
-def result_doc(result: SubmissionResult) -> ResultDoc:
-    data = result_json(result)
-    return ResultDoc(result, data, json.dumps(data, ensure_ascii=False, sort_keys=True))
 
 
 RESULTS_INDEX = ".results-index.json"  # {student id: [digest, size, mtime_ns]} of results/*.json as written

@@ -150,7 +150,7 @@ def term_csv(table: TermTable) -> str:
 
 
 def term_json(table: TermTable) -> str:
-    from grader.outputs.results import dumps
+    from grader.result_schema import dumps
 
     return dumps(
         {

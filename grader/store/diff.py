@@ -36,7 +36,7 @@ def snapshot_from_json(data: Mapping[str, Any]) -> StudentSnapshot:
 
 
 def snapshot_of(result: SubmissionResult) -> StudentSnapshot:
-    from grader.outputs.results import result_json
+    from grader.result_schema import result_json
 
     return snapshot_from_json(result_json(result))
 

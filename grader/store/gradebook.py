@@ -293,7 +293,7 @@ class Gradebook:
 
         `result_texts`: student id -> the result's JSON as `grader.outputs.results.result_doc` made it,
         so a run that already has it does not build it again."""
-        from grader.outputs.results import result_doc
+        from grader.result_schema import result_doc
 
         now = utc_now()
         with self.transaction() as db:

@@ -128,11 +128,11 @@ def _mutations(value, path=()):
 
 
 def test_report_inputs_key_changes_whenever_the_page_does(rubric):
-    """The cheap key (results JSON digest + the few shown fields the JSON lacks) and the full one
-    (the result's repr): for every field of a result changed alone, a changed page means a
-    changed key. A new field that reaches the page but not the key fails here."""
+    """The key from a given results JSON digest and the one the function makes itself: for every
+    field of a result changed alone, a changed page means a changed key. A new field that reaches
+    the page but not the results JSON (grader.result_schema) fails here."""
     from grader.outputs.report.batch import inputs_hash
-    from grader.outputs.results import result_doc
+    from grader.result_schema import result_doc
 
     base = make_result()
     context = "ctx"

@@ -77,7 +77,7 @@ def test_the_caret_points_into_the_field_text(blank_sheet, tmp_path, hw4, hw4_ke
 
 @pytest.mark.parametrize("append", ["pypdf", "qpdf"])
 def test_appended_derivation_pages_keep_the_answers_and_are_counted(append, blank_sheet, tmp_path, hw4, hw4_keys):
-    from grader.outputs.results import result_json
+    from grader.result_schema import result_json
 
     filled = fill_sheet(blank_sheet(STUDENT), VALUES)
     sheet_pages = len(__import__("pypdf").PdfReader(io.BytesIO(filled)).pages)
@@ -106,7 +106,7 @@ def _flattened(filled: bytes) -> bytes:
 
 @pytest.mark.parametrize("kind", ["flattened sheet", "no form at all"])
 def test_a_pdf_without_answer_fields_is_kept_for_the_ta(kind, blank_sheet, tmp_path, hw4, hw4_keys):
-    from grader.outputs.results import result_json
+    from grader.result_schema import result_json
 
     data = _flattened(fill_sheet(blank_sheet(STUDENT), VALUES)) if kind == "flattened sheet" else derivation_pages(2)
     submission = _load(tmp_path, data, hw4)
@@ -160,7 +160,7 @@ def test_the_sheet_records_who_it_is_for(blank_sheet):
 
 
 def test_json_of_a_result_from_yaml_has_no_pdf_entry(hw4, hw4_keys):
-    from grader.outputs.results import result_json
+    from grader.result_schema import result_json
     from tests.conftest import SUBMISSIONS
 
     submission = load_submission(SUBMISSIONS / "HW4_T_401234567.yaml", prefix=hw4.file_prefix, item_ids=hw4.item_ids)

@@ -93,27 +93,16 @@ def save_index(out_dir: Path, index: dict[str, IndexEntry], *, previous: dict[st
 
 
 def inputs_hash(result: SubmissionResult, context: str, result_digest: str | None = None) -> str:
-    """Everything a student's view is built from, as one hash: the result and `context`
-    (rubric, course, templates). A false "changed" only costs building the view again; the
-    view hash then decides.
-
-    The result is its dataclass repr (complete and deterministic: strings, numbers, enums,
-    tuples), or, cheaper when the caller has it, `result_digest`, the digest of its results
-    JSON (`grader.outputs.results.ResultDoc.digest`), plus what a page shows that the JSON does not
-    carry: the student's name, and per item its question, the verdict's own status (the JSON
-    has the status a TA's score gives a manual item) and the TA's name on a manual score.
-    tests/report/test_pdf.py changes every field of a result one at a time and checks that
-    whatever changes the page changes this hash.
+    """Everything a student's view is built from, as one hash: the result's JSON digest
+    (`grader.result_schema`, which carries all of a result; `result_digest` when the caller has it)
+    and `context` (rubric, course, templates). A false "changed" only costs building the view
+    again; the view hash then decides. tests/report/test_pdf.py changes every field of a result
+    one at a time and checks that whatever changes the page changes this hash.
     """
-    if result_digest is None:
-        shown = repr(result)
-    else:
-        extra = (
-            result.name,
-            tuple((r.question, r.verdict.status.value, r.manual_score.grader if r.manual_score else None) for r in result.items),
-        )
-        shown = result_digest + repr(extra)
-    return hashlib.sha256((context + "\n" + shown).encode("utf-8", "replace")).hexdigest()
+    from grader.result_schema import result_doc
+
+    digest = result_digest if result_digest is not None else result_doc(result).digest
+    return hashlib.sha256(f"{context}\n{digest}".encode()).hexdigest()
 
 
 def _describe(view: StudentView) -> str:
