@@ -126,9 +126,6 @@ class KeyBook:
                     self.expected(item, index)
 
 
-_TORCH_TUNED = False
-
-
 def _single_threaded_torch() -> None:
     """Once torch has been imported (by reference code, lazily), run it on one thread.
 
@@ -136,13 +133,9 @@ def _single_threaded_torch() -> None:
     costs far more than it saves (measured: 2-9 ms per reference call with 2 threads, 0.1-0.4 ms
     with one), and batch grading already uses one process per core. Never imports torch itself.
     """
-    global _TORCH_TUNED
-    if _TORCH_TUNED:
-        return
     torch = sys.modules.get("torch")
-    if torch is not None and hasattr(torch, "set_num_threads"):
-        torch.set_num_threads(1)
-        _TORCH_TUNED = True
+    if torch is not None and hasattr(torch, "set_num_threads") and torch.get_num_threads() != 1:
+        torch.set_num_threads(1)  # torch's own setting is the state: no flag of ours to keep in step
 
 
 def reference_fingerprint(rubric: Rubric) -> str:

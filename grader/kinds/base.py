@@ -111,6 +111,9 @@ class Formula:
     parameters: tuple[str, ...]
     fixed: dict[str, Any] = field(default_factory=dict)
     secret: bytes = field(default=b"", repr=False, compare=False)
+    # what is computed once per key (its text, degree, values at a set of points): kept on the key
+    # itself, so it lives as long as the key and no global cache has to tell keys apart
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __call__(self, values: dict[str, Any]) -> Any:
         kwargs = {name: values[name] for name in self.parameters if name in values}

@@ -168,9 +168,6 @@ class _Probe:
     __pos__ = __neg__
 
 
-_KEY_DEGREES: dict[int, tuple[Any, Any]] = {}
-
-
 def key_degree(formula: Any) -> Any:
     """Degree bounds of a key: a `Degree`, a tuple of them (a list-valued key), or None when the
     reference function is not plain rational arithmetic of its variables. Cached per formula."""
@@ -180,17 +177,14 @@ def key_degree(formula: Any) -> Any:
         if isinstance(formula, tuple):
             return tuple(key_degree(v) for v in formula)
         return (0, 0) if isinstance(formula, (int, Fraction)) else None
-    entry = _KEY_DEGREES.get(id(formula))
-    if entry is not None and entry[0] is formula:
-        return entry[1]
+    if "degree" in formula.memo:
+        return formula.memo["degree"]
     try:
         value = formula({name: _Probe(1, 0) for name in formula.variables})
         result: Any = _probe_degree(value)
     except Exception:  # noqa: BLE001 - a reference that is not plain arithmetic: no bound
         result = None
-    if len(_KEY_DEGREES) > 4096:
-        _KEY_DEGREES.clear()
-    _KEY_DEGREES[id(formula)] = (formula, result)
+    formula.memo["degree"] = result
     return result
 
 

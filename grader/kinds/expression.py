@@ -96,13 +96,12 @@ class Points:
     ints: tuple[dict[str, int], ...]
     fractions: tuple[dict[str, Fraction], ...]
     secret: bool = False  # drawn from the grading secret (grader/kinds/equivalence.py)
+    label: tuple[Any, ...] = ()  # which points these are (the item, its variables, public or secret): a key's memo is per label
 
 
 _POINTS: dict[tuple[str, tuple[str, ...]], Points] = {}
 _SECRET_POINTS: dict[tuple[bytes, str, tuple[str, ...], bool], Points] = {}
 _UNSET = object()
-_KEYS: dict[tuple[int, int], tuple[Any, Points, dict[int, Any]]] = {}
-_TEXTS: dict[int, tuple[Any, str]] = {}
 
 
 def points_for(item: Item) -> Points:
@@ -118,7 +117,7 @@ def points_for(item: Item) -> Points:
                 continue
             for _ in range(count):
                 envs.append(dict(zip(variables, rng.sample(range(low, high + 1), len(variables)))))  # noqa: B905 - the student kit runs on Python 3.9 (no strict=)
-        points = Points(variables, tuple(envs), tuple({k: Fraction(v) for k, v in env.items()} for env in envs))
+        points = Points(variables, tuple(envs), tuple({k: Fraction(v) for k, v in env.items()} for env in envs), label=("public", *key))
         if len(_POINTS) > 4096:
             _POINTS.clear()
         _POINTS[key] = points
@@ -136,7 +135,7 @@ def secret_points_for(item: Any, expected: Any) -> Points:
     points = _SECRET_POINTS.get(key)
     if points is None:
         envs = secret_point_values(secret, item.id, variables, rational=rational)
-        points = Points(variables, tuple(envs), tuple({k: Fraction(v) for k, v in env.items()} for env in envs), secret=True)
+        points = Points(variables, tuple(envs), tuple({k: Fraction(v) for k, v in env.items()} for env in envs), secret=True, label=("secret", *key))
         if len(_SECRET_POINTS) > 4096:
             _SECRET_POINTS.clear()
         _SECRET_POINTS[key] = points
@@ -166,15 +165,10 @@ def normalize(value: Any) -> Any:
 
 
 def key_value(formula: Any, points: Points, index: int, item: Item) -> Any:
-    """The key's value at point `index` (cached per formula and item)."""
-    cache_key = (id(formula), id(points))
-    entry = _KEYS.get(cache_key)
-    if entry is None or entry[0] is not formula or entry[1] is not points:
-        if len(_KEYS) > 4096:
-            _KEYS.clear()
-        entry = (formula, points, {})
-        _KEYS[cache_key] = entry
-    cache = entry[2]
+    """The key's value at point `index` (kept on the key, per set of points)."""
+    if not isinstance(formula, Formula):
+        return _call_key(formula, points.fractions[index], item)  # a constant: nothing to keep
+    cache = formula.memo.setdefault(("values", points.label), {})
     if index not in cache:
         cache[index] = _call_key(formula, points.fractions[index], item)
     return cache[index]
@@ -383,14 +377,12 @@ def decide(
 
 
 def formula_text(formula: Any) -> str:
-    entry = _TEXTS.get(id(formula))
-    if entry is None or entry[0] is not formula:
-        text = formula.text() if isinstance(formula, Formula) else number_text(formula)
-        if len(_TEXTS) > 4096:
-            _TEXTS.clear()
-        entry = (formula, text)
-        _TEXTS[id(formula)] = entry
-    return entry[1]
+    if not isinstance(formula, Formula):
+        return number_text(formula)
+    if "text" not in formula.memo:
+        formula.memo["text"] = formula.text()
+    text: str = formula.memo["text"]
+    return text
 
 
 # -- parsing helpers shared with the expressions kind ----------------------------------------

@@ -6,6 +6,7 @@ the stylesheet and the fonts once and renders many documents; batch workers keep
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -273,15 +274,10 @@ class Renderer:
         return self.pdf(self.summary_html(view))
 
 
-_RENDERER: Renderer | None = None
-
-
+@functools.cache
 def get_renderer() -> Renderer:
-    """This process's renderer, created on first use."""
-    global _RENDERER
-    if _RENDERER is None:
-        _RENDERER = Renderer()
-    return _RENDERER
+    """This process's renderer, created on first use (templates, fonts, stylesheet: once)."""
+    return Renderer()
 
 
 def render_bytes(render: Any, path: Path, what: str) -> bytes:
