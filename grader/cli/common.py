@@ -30,9 +30,11 @@ def rubric_dirs() -> list[Path]:
         dirs.append(Path(os.environ["HWGRADER_RUBRICS"]))
     dirs.append(Path.cwd() / "rubrics")
     dirs.append(Path(__file__).resolve().parents[2] / "rubrics")
-    kit = importlib.util.find_spec("kit_reference")  # an installed student kit carries its rubric
+    from grader.student import KIT_PACKAGE, KIT_RUBRICS
+
+    kit = importlib.util.find_spec(KIT_PACKAGE)  # an installed student kit carries its rubric
     if kit is not None and kit.submodule_search_locations:
-        dirs.append(Path(list(kit.submodule_search_locations)[0]) / "rubrics")
+        dirs.append(Path(list(kit.submodule_search_locations)[0]) / KIT_RUBRICS)
     seen: list[Path] = []
     for d in dirs:
         if d.is_dir() and d.resolve() not in [s.resolve() for s in seen]:

@@ -112,6 +112,7 @@ def _kit_check(rubric: Rubric, student_ids: tuple[str, ...]) -> list[Check]:
     from pathlib import Path
 
     from grader.errors import GraderError
+    from grader.student import KIT_PACKAGE, KIT_RUBRICS
     from grader.student.kit import build_kit
 
     name = "the student kit builds and makes the grader's instances in a fresh interpreter"
@@ -122,7 +123,7 @@ def _kit_check(rubric: Rubric, student_ids: tuple[str, ...]) -> list[Check]:
             build_kit(rubric, kit)
         except GraderError as exc:
             return [Check(name, False, f"grade kit fails: {exc}")]
-        rubric_file = kit / "kit_reference" / "rubrics" / Path(rubric.path).name
+        rubric_file = kit / KIT_PACKAGE / KIT_RUBRICS / Path(rubric.path).name
         code = (
             "import json, sys\n"
             f"sys.path.insert(0, {str(kit)!r})\n"

@@ -27,6 +27,7 @@ import yaml
 
 from grader.errors import RubricError
 from grader.rubric import Kind, Rubric, SelfCheck
+from grader.student import KIT_PACKAGE, KIT_RUBRICS
 
 DIGEST_POINTS = 8
 _FORMULA_KINDS = (Kind.EXPRESSION, Kind.EXPRESSIONS)
@@ -163,7 +164,7 @@ dependencies = {dependencies}
 grade = "grader.cli:run"
 
 [tool.hatch.build.targets.wheel]
-packages = ["grader", "reference", "kit_reference"]
+packages = ["grader", "reference", "{kit_package}"]
 """
 
 _KIT_MARKER = """\"\"\"Written by `grade kit`: this copy of the grader is a student kit (grader/cli/student.py).\"\"\"
@@ -261,17 +262,17 @@ def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False, ta_commands
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
     package_root = Path(grader.__file__).parent
-    reference_module = f"kit_reference.{rubric.homework}"
+    reference_module = f"{KIT_PACKAGE}.{rubric.homework}"
     data, notes = kit_rubric(rubric, reference_module=reference_module)
     shutil.copytree(package_root, out_dir / "grader", ignore=_kit_ignore(package_root))
     reference_init = Path(inspect.getfile(type(rubric.registry()))).parent / "__init__.py"
     (out_dir / "reference").mkdir(parents=True)
     for name in KIT_REFERENCE_FILES:
         shutil.copy(reference_init.parent / name, out_dir / "reference" / name)
-    (out_dir / "kit_reference").mkdir()
-    (out_dir / "kit_reference" / "__init__.py").write_text('"""Instance generators for student kits (no keys)."""\n', encoding="utf-8")
-    (out_dir / "kit_reference" / f"{rubric.homework}.py").write_text(_instances_module(rubric), encoding="utf-8")
-    rubrics = out_dir / "kit_reference" / "rubrics"  # package data: found wherever the kit is installed
+    (out_dir / KIT_PACKAGE).mkdir()
+    (out_dir / KIT_PACKAGE / "__init__.py").write_text('"""Instance generators for student kits (no keys)."""\n', encoding="utf-8")
+    (out_dir / KIT_PACKAGE / f"{rubric.homework}.py").write_text(_instances_module(rubric), encoding="utf-8")
+    rubrics = out_dir / KIT_PACKAGE / KIT_RUBRICS  # package data: found wherever the kit is installed
     rubrics.mkdir()
     header = f"# Student kit of {Path(rubric.path).name}: keys, accepted alternatives, known mistakes and notes removed.\n"
     (rubrics / Path(rubric.path).name).write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -285,7 +286,7 @@ def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False, ta_commands
     commands = tuple(sorted(set(ta_commands) | set(TA_COMMANDS)))
     (out_dir / "grader" / "_kit.py").write_text(_KIT_MARKER.format(dist=dist, version=version, commands=commands), encoding="utf-8")
     (out_dir / "pyproject.toml").write_text(
-        _PYPROJECT.format(dist=dist, version=version, title=rubric.title, dependencies=json.dumps(kit_requirements())),
+        _PYPROJECT.format(dist=dist, version=version, title=rubric.title, dependencies=json.dumps(kit_requirements()), kit_package=KIT_PACKAGE),
         encoding="utf-8",
     )
     (out_dir / "README.md").write_text(_README.format(title=rubric.title, prefix=rubric.file_prefix, folder=final.name), encoding="utf-8")
