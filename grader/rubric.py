@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 
 from grader.config import Strict, problems_error, read_yaml_mapping, validation_problems
-from grader.kinds import get_kind
+from grader.kinds import get_kind, option_problems
 from grader.kinds.base import Kind as Kind  # re-exported: a rubric item names its kind
 from grader.model import Part
 
@@ -216,7 +216,7 @@ def check_rubric(rubric: Rubric) -> list[str]:
         problems.extend(f"{where}.{p}" for p in check_manual_rubric(item))
         if (item.key_digest is not None or item.accept_digests) and not rubric.kit:
             problems.append(f"{where}.key_digest: only student kits carry key digests")
-        problems.extend(f"{where}.{p}" for p in get_kind(item.kind).check_spec(item))
+        problems.extend(f"{where}.{p}" for p in [*option_problems(item), *get_kind(item.kind).check_spec(item)])
         for field_name, rules in (("key", [item.key] if item.key else []), ("accept", item.accept), ("mistakes", item.mistakes)):
             for r_index, rule in enumerate(rules):
                 rwhere = f"{where}.{field_name}" + ("" if field_name == "key" else f"[{r_index}]")

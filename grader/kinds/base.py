@@ -63,6 +63,20 @@ class KindTraits:
     ranges: bool = False  # a rule may be a `range: [low, high]`
     literal_keys: bool = False  # a rule may be a `value:` (one of the item's options)
     formula_keys: bool = False  # a rule's `ref` is a formula of the item's variables
+    takes: frozenset[str] = frozenset()  # the item options (ITEM_OPTIONS) this kind reads
+
+
+# The rubric's per-kind item options, each with what counts as "given" (not its default).
+ITEM_OPTIONS: dict[str, Callable[[Item], bool]] = {
+    "variables": lambda item: bool(item.variables),
+    "shape": lambda item: item.shape is not None,
+    "length": lambda item: item.length is not None,
+    "options": lambda item: bool(item.options),
+    "rel_tol": lambda item: item.rel_tol is not None,
+    "abs_tol": lambda item: item.abs_tol is not None,
+    "percent": lambda item: item.percent,
+    "allow_fraction": lambda item: item.allow_fraction,
+}
 
 
 class KindModule(Protocol):

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "one of the option keys listed above, e.g. no_effect"
-TRAITS = KindTraits(literal_keys=True)
+TRAITS = KindTraits(literal_keys=True, takes=frozenset({"options"}))
 tolerance = exact
 _MAX_LEN = 200
 _PERSIAN_FOLD = str.maketrans({"ي": "ی", "ك": "ک", "\u200c": " ", "\u200f": "", "\u200e": ""})

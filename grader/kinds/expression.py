@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "A^2*B*C (also A**2 B C, (A B)^2 C, $A^{2}BC$)"
-TRAITS = KindTraits(formula_keys=True)
+TRAITS = KindTraits(formula_keys=True, takes=frozenset({"variables"}))
 tolerance = exact
 
 N_POINTS = 6  # agreeing points needed

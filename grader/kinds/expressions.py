@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "[M - 2*K + 1, N - 2*K + 1]  (or (M-2K+1) x (N-2K+1))"
-TRAITS = KindTraits(formula_keys=True)
+TRAITS = KindTraits(formula_keys=True, takes=frozenset({"variables", "length"}))
 tolerance = exact
 
 

@@ -37,16 +37,7 @@ class IntegerAnswer:
 
 
 def check_spec(item: Item) -> list[str]:
-    problems = []
-    if item.variables:
-        problems.append("variables: only expression items take variables")
-    if item.shape is not None:
-        problems.append("shape: only matrix and tensor items take a shape")
-    if item.percent or item.allow_fraction:
-        problems.append("percent: an integer item cannot be a percentage; use kind number")
-    if item.rel_tol is not None or item.abs_tol is not None:
-        problems.append("rel_tol/abs_tol: integer items are compared exactly; use kind number for a tolerance")
-    return problems
+    return []  # integers are exact and take no options (TRAITS.takes); ranges are rules
 
 
 def prepare(value: Any, item: Item) -> int | Range:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "[[1, 0], [0, 1]]  (or [1 0; 0 1], or \\begin{bmatrix} 1 & 0 \\\\ 0 & 1 \\end{bmatrix})"
-TRAITS = KindTraits()
+TRAITS = KindTraits(takes=frozenset({"shape", "rel_tol", "abs_tol"}))
 _SHOW_ALL = 16  # show every entry up to this many
 _SHOW_FIRST = 6
 _LIST_WRONG = 3
@@ -49,10 +49,6 @@ def check_spec(item: Item) -> list[str]:
             problems.append(f"shape: {_dims(item.shape)} has more than {DEFAULT_LIMITS.max_elements:,} entries")
         if str(item.kind) == "matrix" and len(item.shape) not in (1, 2):
             problems.append(f"shape: a matrix has 1 or 2 dimensions, got {len(item.shape)}; use kind tensor")
-    if item.variables:
-        problems.append("variables: only expression items take variables")
-    if item.percent or item.allow_fraction:
-        problems.append(f"percent: a {item.kind} item cannot be a percentage")
     return problems
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "0.0625 (or 1/16, 6.25e-2, sqrt(1/256))"
-TRAITS = KindTraits(ranges=True)
+TRAITS = KindTraits(ranges=True, takes=frozenset({"rel_tol", "abs_tol", "percent", "allow_fraction"}))
 tolerance = number_tolerance
 
 Real = Union[Fraction, float]  # noqa: UP007 - evaluated at import: the student kit runs on Python 3.9
@@ -124,10 +124,6 @@ def read_number(raw: Any, *, percent: bool, what: str = "a number") -> tuple[Rea
 
 def check_spec(item: Item) -> list[str]:
     problems = []
-    if item.variables:
-        problems.append("variables: only expression items take variables")
-    if item.shape is not None:
-        problems.append("shape: only matrix and tensor items take a shape")
     if item.allow_fraction and not item.percent:
         problems.append("allow_fraction: only applies to percent items (set percent: true)")
     return problems

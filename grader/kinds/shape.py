@@ -20,20 +20,14 @@ if TYPE_CHECKING:
     from grader.rubric import Item
 
 EXAMPLE = "32x32 (or [32, 32], 32 by 32)"
-TRAITS = KindTraits()
+TRAITS = KindTraits(takes=frozenset({"length"}))
 tolerance = exact
 
 
 def check_spec(item: Item) -> list[str]:
     problems = []
-    if item.variables:
-        problems.append("variables: only expression items take variables")
-    if item.shape is not None:
-        problems.append("shape: a shape item's key is computed by its reference; `shape:` is for matrix and tensor items")
     if item.length is not None and item.length < 1:
         problems.append(f"length: expected a positive number of dimensions, got {item.length}")
-    if item.percent or item.allow_fraction:
-        problems.append("percent: a shape item cannot be a percentage")
     return problems
 
 

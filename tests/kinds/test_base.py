@@ -33,7 +33,8 @@ def test_every_kind_module_has_the_whole_protocol(kind: Kind) -> None:
     ],
 )
 def test_traits(kind: Kind, manual: bool, ranges: bool, literal_keys: bool, formula_keys: bool) -> None:
-    assert get_kind(kind).TRAITS == KindTraits(manual=manual, ranges=ranges, literal_keys=literal_keys, formula_keys=formula_keys)
+    traits = get_kind(kind).TRAITS
+    assert (traits.manual, traits.ranges, traits.literal_keys, traits.formula_keys) == (manual, ranges, literal_keys, formula_keys)
 
 
 def _item(kind: Kind, **options: object) -> Item:
@@ -55,3 +56,24 @@ def _item(kind: Kind, **options: object) -> Item:
 )
 def test_the_kind_reads_the_tolerance(kind: Kind, options: dict[str, object], tolerance: tuple[float, float]) -> None:
     assert _item(kind, **options).tolerance == tolerance
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "problems"),
+    [
+        (Kind.INTEGER, {"percent": True}, ["percent: an integer item does not take percent (only number items do)"]),
+        (Kind.INTEGER, {"rel_tol": 0.1}, ["rel_tol: an integer item does not take rel_tol (only number, matrix, tensor items do)"]),
+        (Kind.CHOICE, {"shape": [2]}, ["shape: a choice item does not take shape (only matrix, tensor items do)"]),
+        (Kind.TEXT, {"variables": ["W"], "length": 2}, [
+            "variables: a text item does not take variables (only expression, expressions items do)",
+            "length: a text item does not take length (only expressions, shape items do)",
+        ]),
+        (Kind.SHAPE, {"length": 2}, []),
+        (Kind.MATRIX, {"shape": [2, 2], "abs_tol": 0.1}, []),
+        (Kind.NUMBER, {"percent": True, "allow_fraction": True}, []),
+    ],
+)
+def test_options_a_kind_does_not_read_are_author_errors(kind: Kind, options: dict[str, object], problems: list[str]) -> None:
+    from grader.kinds import option_problems
+
+    assert option_problems(_item(kind, **options)) == problems

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from grader.errors import AnswerError, ReferenceSolutionError
-from grader.kinds import integer
+from grader.kinds import integer, option_problems
 from grader.kinds.base import Range
 from grader.model import Status
 from tests.kinds.conftest import make_item
@@ -109,7 +109,7 @@ def test_prepare_rejects(value):
 
 def test_check_spec():
     assert integer.check_spec(ITEM) == []
-    problems = integer.check_spec(make_item("integer", percent=True, rel_tol=0.1, variables=["W"]))
+    problems = option_problems(make_item("integer", percent=True, rel_tol=0.1, variables=["W"]))
     assert any(p.startswith("percent:") for p in problems)
     assert any(p.startswith("rel_tol") for p in problems)
     assert any(p.startswith("variables:") for p in problems)

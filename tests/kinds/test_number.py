@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from grader.errors import AnswerError, ReferenceSolutionError
-from grader.kinds import number
+from grader.kinds import number, option_problems
 from grader.kinds.base import Range
 from grader.model import Status
 from tests.kinds.conftest import make_item
@@ -139,7 +139,7 @@ def test_show_expected():
 def test_check_spec():
     assert number.check_spec(PCT) == []
     assert number.check_spec(make_item("number", allow_fraction=True)) == ["allow_fraction: only applies to percent items (set percent: true)"]
-    assert number.check_spec(make_item("number", variables=["W"], shape=[2])) == [
-        "variables: only expression items take variables",
-        "shape: only matrix and tensor items take a shape",
+    assert option_problems(make_item("number", variables=["W"], shape=[2])) == [
+        "variables: a number item does not take variables (only expression, expressions items do)",
+        "shape: a number item does not take shape (only matrix, tensor items do)",
     ]
