@@ -224,7 +224,7 @@ def test_regrade_merges_manual_scores_and_recomputes_the_bonus(hw: SimpleNamespa
         scores = book.manual_scores("hwt", "theory")
     outcome = grade(hw)
     data = json.loads((hw.out / "results" / "401000001.json").read_text(encoding="utf-8"))
-    assert data["items"]["q1.explain"]["manual_score"] == {"points": 4, "comment": "complete"}
+    assert data["items"]["q1.explain"]["manual_score"] == {"points": 4, "comment": "complete", "grader": "ta1"}
     assert data["items"]["q1.explain"]["status"] == "correct"
     assert data["totals"]["manual"] == 5 and data["totals"]["total"] == pytest.approx(9.6)  # (3 + 5) × 1.2
     assert data["adjustments"][0]["points"] == pytest.approx(1.6)

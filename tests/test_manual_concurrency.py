@@ -197,7 +197,7 @@ def test_issue_case_5_a_changed_answer_keeps_the_score_but_flags_it(hw: SimpleNa
     lines = "\n".join(outcome.diff.lines())
     assert f"{A[0]} q1.explain: answer changed since graded (the TA score 3 is kept" in lines
     result = json.loads((hw.out / "results" / f"{A[0]}.json").read_text(encoding="utf-8"))
-    assert result["items"]["q1.explain"]["manual_score"] == {"points": 3, "comment": "", "answer_changed": True}
+    assert result["items"]["q1.explain"]["manual_score"] == {"points": 3, "comment": "", "grader": "ta_a", "answer_changed": True}
     assert stored(hw)[A] == (3.0, "ta_a", 1)
     rows = export(hw)
     row = next(r for r in rows if (r[COL["student_id"]], r[COL["item_id"]]) == A)

@@ -502,7 +502,7 @@ def test_scores_reach_the_next_grade_run(store: ReviewStore, ta: TestClient, hw:
     assert store.stale_reports() == []
     result = json.loads((hw.out / "results" / "401000002.json").read_text(encoding="utf-8"))
     item = result["items"]["q1.explain"]
-    assert item["points"] == 3 and item["manual_score"] == {"points": 3, "comment": "Names weight sharing (+3)"}
+    assert item["points"] == 3 and item["manual_score"] == {"points": 3, "comment": "Names weight sharing (+3)", "grader": "Sara"}
     assert "up to date" in ta.get("/").text
 
 

@@ -31,6 +31,8 @@ def kit_rubric(tmp_path_factory, hw4):
         yield load_rubric(out / "kit_reference" / "rubrics" / "hw4.yaml")
     finally:
         sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m == "kit_reference" or m.startswith("kit_reference.")]:
+            del sys.modules[name]  # else later tests' rubric lookup finds the kit's rubric too
 
 
 def _lines(rubric, answers: dict, student_id: str = "401234567") -> dict:
