@@ -386,8 +386,9 @@ def bench_render(folder: Path, count: int, repeats: int, tmp: Path) -> dict[str,
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from grader.outputs.report.render import STYLESHEET, TEMPLATE_DIR, TEMPLATE_PACKAGE, font_face_css
+    from grader.outputs.report.render import STYLESHEET, TEMPLATE_DIR, TEMPLATE_PACKAGE
     from grader.outputs.report.view import build_student_view
+    from grader.typeset.pdf import font_face_css
 
     renderer = get_renderer()
     css_text = font_face_css() + (Path(__import__(TEMPLATE_PACKAGE, fromlist=["x"]).__file__).parent / TEMPLATE_DIR / STYLESHEET).read_text(encoding="utf-8")

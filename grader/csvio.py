@@ -130,3 +130,20 @@ def csv_document(rows: Iterable[Sequence[Any]], *, line_end: str = "\n") -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator=line_end).writerows(rows)
     return buffer.getvalue()
+
+
+def read_roster(path: Path) -> list[str]:
+    """Student ids, one per line, or a CSV with a `student_id` column; `#` lines are comments."""
+    from grader.errors import SubmissionError
+
+    text = read_utf8(path, what="roster", error=SubmissionError)
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if lines and "student_id" in [c.strip().lower() for c in lines[0].split(",")]:
+        table = read_csv_table("\n".join(lines), name=str(path), required=("student_id",), what="roster", error=SubmissionError)
+        ids = [row.get("student_id") for row in table.rows]
+    else:
+        ids = [line.split(",")[0].strip() for line in lines]
+    ids = [i for i in ids if i]
+    if not ids:
+        raise SubmissionError(f"{path}: the roster lists no student ids")
+    return ids

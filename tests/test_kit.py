@@ -130,9 +130,17 @@ def test_the_kit_has_its_docs_its_python_and_no_ta_parts(kit):
     assert "## Formulas (expression items)" in forms and "## The answer file itself (YAML)" in forms
     project = (out / "pyproject.toml").read_text(encoding="utf-8")
     assert 'requires-python = ">=3.9"' in project and "hatchling" in project
+    required = next(line for line in project.splitlines() if line.startswith("dependencies = "))
     for heavy in ("sympy", "Jinja2", "jdatetime", "tzdata", "torch", "weasyprint"):
-        assert heavy not in project
-    assert not (out / "grader" / "report").exists() and (out / "grader" / "_kit.py").exists()
+        assert heavy not in required
+    for extra in ("weasyprint", "Jinja2"):  # `grade sheet`: the optional [sheet] extra only
+        assert extra in next(line for line in project.splitlines() if line.startswith("sheet = "))
+    for ta_part in ("outputs", "store", "review", "integrity"):
+        assert not (out / "grader" / ta_part).exists(), ta_part
+    assert (out / "grader" / "_kit.py").exists()
+    assert sorted(p.name for p in (out / "grader" / "typeset" / "fonts").iterdir()) == [
+        "DejaVuSans-Bold.ttf", "DejaVuSans.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono.ttf", "LICENSE_DEJAVU",
+    ]
 
 
 def test_the_kit_checks_a_filled_pdf_sheet(kit, tmp_path):
@@ -157,3 +165,54 @@ def test_the_kit_checks_a_filled_pdf_sheet(kit, tmp_path):
     from grader.student.kit import KIT_REQUIREMENTS
 
     assert "pypdf" in KIT_REQUIREMENTS
+
+
+def test_the_kit_writes_the_same_answer_sheet_as_the_grader(kit, tmp_path):
+    """A student who lost the sheet makes it again from the kit's files only (no reports, no
+    gradebook, no keys, fonts from the kit): the same fields, pages and text as the TA's sheet."""
+    import pypdf
+
+    from grader.cli import main
+    from grader.readers.pdf_sheet import read_sheet
+
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(kit[0])}
+    script = (
+        "import sys, grader; assert grader.__file__.startswith(sys.argv[1]), grader.__file__\n"
+        "from grader.cli import main\n"
+        "code = main(['sheet', '--student', '401234567'])\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('grader.outputs', 'grader.store', 'torch', 'matplotlib')))\n"
+        "assert not loaded, loaded\n"
+        "from grader.typeset.pdf import font_dir\n"
+        "assert str(font_dir()).startswith(sys.argv[1]), font_dir()\n"
+        "sys.exit(code)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(kit[0])], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote HW4_T_401234567.pdf" in proc.stdout
+    assert main(["sheet", "--student", "401234567", "-o", str(tmp_path / "ta.pdf")]) == 0
+    mine, theirs = (work / "HW4_T_401234567.pdf").read_bytes(), (tmp_path / "ta.pdf").read_bytes()
+    a, b = read_sheet(mine, "kit", prefix="HW4_T_"), read_sheet(theirs, "ta", prefix="HW4_T_")
+    assert (a.pages, a.sheet_pages, a.document) == (b.pages, b.sheet_pages, b.document)
+    text = [page.extract_text() for page in pypdf.PdfReader(work / "HW4_T_401234567.pdf").pages]
+    assert text == [page.extract_text() for page in pypdf.PdfReader(tmp_path / "ta.pdf").pages]
+    assert "401234567" in text[0]
+
+
+def test_the_kit_without_weasyprint_says_how_to_get_the_sheet(kit, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(kit[0])}
+    script = (
+        "import sys, importlib.util\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'weasyprint' else real(name, *a)\n"
+        "from grader.cli import main\n"
+        "sys.exit(main(['sheet', '--student', '401234567']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        'grade: error: writing a sheet needs weasyprint, which is not installed: in the kit\'s folder, `pip install ".[sheet]"` '
+        "(the kit's README says more); `grade template` writes a YAML answer file instead"
+    ]
+    assert not list(tmp_path.glob("*.pdf"))

@@ -96,3 +96,33 @@ def test_the_kit_installs_and_checks_in_a_clean_venv(kit, tmp_path, version):
     for args in (("run", "."), (".",), ("key",), ("validate", "rubrics/hw4.yaml")):
         refused = run(*args)
         assert refused.returncode == 1 and refused.stderr.count("\n") == 1 and "not part of the student kit" in refused.stderr, (args, refused.stderr)
+
+
+def test_a_student_who_lost_the_sheet_writes_it_from_the_installed_kit(kit, tmp_path):
+    """`pip install ".[sheet]"` (WeasyPrint, Jinja2) in a clean venv, then `grade sheet`: the sheet
+    comes out with the student's own numbers, and the kit's `grade check` reads it back."""
+    python = PYTHONS["3.13"]
+    if not python.exists():
+        pytest.skip(f"no Python 3.13 at {python}")
+    venv = tmp_path / "venv"
+    subprocess.run([str(python), "-m", "venv", str(venv)], check=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    start = time.monotonic()
+    pip = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"{kit}[sheet]"], env=env, capture_output=True, text=True, timeout=900)
+    assert pip.returncode == 0, pip.stderr[-2000:]
+    print(f"\nkit with [sheet] on Python 3.13: pip install {time.monotonic() - start:.1f} s, installed size {_size(venv) / 1e6:.1f} MB")
+    work = tmp_path / "work"
+    work.mkdir()
+    grade = str(venv / "bin" / "grade")
+    wrote = subprocess.run([grade, "sheet", "--student", "401234567"], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert wrote.returncode == 0, wrote.stderr
+    sheet = work / "HW4_T_401234567.pdf"
+    import pypdf
+
+    from grader.cli import main
+
+    assert main(["sheet", "--student", "401234567", "-o", str(tmp_path / "ta.pdf")]) == 0  # the TA's sheet, from this checkout
+    first_page = pypdf.PdfReader(sheet).pages[0].extract_text()
+    assert "401234567" in first_page and first_page == pypdf.PdfReader(tmp_path / "ta.pdf").pages[0].extract_text()
+    checked = subprocess.run([grade, "check", sheet.name], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert checked.returncode == 0 and "50 item(s) missing or unreadable" in " ".join(checked.stdout.split()), checked.stdout + checked.stderr

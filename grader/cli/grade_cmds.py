@@ -42,7 +42,7 @@ def run_cmd(folder: Path, rubric: Path | None, out_dir: Path | None, jobs: int |
     gradebook, out/gradebook.sqlite), and the changes since the previous run are shown before
     anything is written. Outputs go to out/<homework>/ unless --out says otherwise.
     """
-    from grader.api import read_roster
+    from grader.csvio import read_roster
     from grader.errors import SubmissionError
     from grader.rubric import load_rubric
 

@@ -42,7 +42,7 @@ def print_report(report, *, show_key: bool) -> None:  # type: ignore[no-untyped-
 
     from grader.integrity import FindingKind
     from grader.integrity.findings import KIND_LABELS
-    from grader.outputs.report.text import one_line
+    from grader.typeset.text import one_line
 
     out = console()
     flagged = len(report.flagged_students)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -28,12 +29,15 @@ def sheet_cmd(student_id: str | None, roster: Path | None, rubric: Path | None, 
     if (student_id is None) == (roster is None):
         raise SubmissionError("give either --student ID or --roster FILE")
     rubric_obj = load_rubric(the_rubric(rubric))
-    try:
-        from grader.student.sheet.write import SheetWriter, write_sheets
-    except ImportError as exc:  # the student kit without its optional [sheet] extra
-        raise SubmissionError(f"writing a sheet needs WeasyPrint ({exc.name} is not installed): pip install weasyprint") from None
+    missing = [name for name in ("weasyprint", "jinja2") if importlib.util.find_spec(name) is None]
+    if missing:  # the student kit without its optional [sheet] extra
+        raise SubmissionError(
+            f"writing a sheet needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed: in the kit's folder, "
+            '`pip install ".[sheet]"` (the kit\'s README says more); `grade template` writes a YAML answer file instead'
+        )
+    from grader.student.sheet.write import SheetWriter, write_sheets
     if roster is not None:
-        from grader.api import read_roster
+        from grader.csvio import read_roster
 
         out_dir = out_dir or Path("sheets")
         paths = write_sheets(rubric_obj, read_roster(roster), out_dir, jobs=jobs or os.cpu_count() or 1, force=force)

@@ -1,4 +1,4 @@
-"""The student kit's command line: `template` and `check`, a one-line answer for the rest.
+"""The student kit's command line: `template`, `check` and `sheet`, a one-line answer for the rest.
 
 `grade kit` writes `grader/_kit.py` into the kit's copy of the grader; its presence makes the CLI
 register only the student commands, and every TA command (`run`, `key`, `validate`, ...) a stub
@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-STUDENT_COMMANDS = ("template", "check")
+STUDENT_COMMANDS = ("template", "check", "sheet")
 
 
 def kit_info() -> Any:
@@ -48,7 +48,7 @@ def _ta_only(name: str) -> click.Command:
     def refuse(args: tuple[str, ...]) -> None:
         from grader.errors import GraderError
 
-        raise GraderError(f"`grade {name}` is a TA command and is not part of the student kit; students use `grade template --student ID` and `grade check FILE`")
+        raise GraderError(f"`grade {name}` is a TA command and is not part of the student kit; students use `grade sheet --student ID`, `grade template --student ID` and `grade check FILE`")
 
     return click.Command(
         name,
@@ -64,16 +64,17 @@ def _ta_only(name: str) -> click.Command:
 KIT_HELP = """Self-check of an answer file, with the grader's own reader and no answer key.
 
     \b
-    grade template --student 401234567 your answer file, with your numeric instance
-    grade check HW4_T_401234567.yaml   how each answer was read, before you submit
+    grade sheet --student 401234567    your fillable PDF answer sheet (needs the [sheet] extra)
+    grade template --student 401234567 your answer file as YAML, with your numeric instance
+    grade check HW4_T_401234567.pdf    how each answer was read, before you submit
     """
 
 
 def register_kit(cli: click.Group, kit: Any) -> None:
-    from grader.cli import grade_cmds
+    from grader.cli import grade_cmds, sheet_cmds
 
     cli.help = KIT_HELP
-    for command in grade_cmds.COMMANDS:
+    for command in (*grade_cmds.COMMANDS, *sheet_cmds.COMMANDS):
         if command.name in STUDENT_COMMANDS:
             cli.add_command(command)
     for name in kit.TA_COMMANDS:

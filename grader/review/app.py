@@ -39,8 +39,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from grader.numfmt import score_text
-from grader.outputs.report.text import clean, is_rtl
 from grader.review.store import Grade, ReviewError, ReviewStore, SaveOutcome, signed
+from grader.typeset.text import clean, is_rtl
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "

@@ -142,7 +142,10 @@ KIT_REQUIREMENTS = ("click", "rich", "pydantic", "pyyaml", "numpy", "pypdf")  # 
 # pydantic evaluates `X | None` annotations at run time: on Python 3.9 it needs this backport
 KIT_EXTRA_REQUIREMENTS = ('eval_type_backport>=0.2; python_version < "3.10"',)
 # the grader's commands that the kit answers with a one-line refusal (plus any `grade kit` passes)
-TA_COMMANDS = ("export", "integrity", "key", "kit", "ledger", "manual", "new", "review", "run", "sheet", "validate")
+TA_COMMANDS = ("export", "integrity", "key", "kit", "ledger", "manual", "new", "review", "run", "validate")
+# `grade sheet` in a kit: WeasyPrint and Jinja2, an optional extra (WeasyPrint needs Pango, which
+# Windows lacks without MSYS2); the kit carries the DejaVu faces (grader/typeset/fonts/)
+KIT_SHEET_REQUIREMENTS = ("weasyprint", "jinja2")
 # what only TAs use, relative to grader/: left out of the kit (a test imports every module the
 # kit's commands need from a kit built without them)
 _TA_ONLY = ("outputs", "store", "review", "integrity")
@@ -159,6 +162,9 @@ description = "Self-check for {title} (no keys inside)"
 readme = "README.md"
 requires-python = ">=3.9"
 dependencies = {dependencies}
+
+[project.optional-dependencies]
+sheet = {sheet_dependencies}
 
 [project.scripts]
 grade = "grader.cli:run"
@@ -208,6 +214,17 @@ It writes `{prefix}YOUR_ID.yaml`: write each answer between the quotes of its li
 
 A filled PDF answer sheet is checked the same way: `grade check {prefix}YOUR_ID.pdf`.
 
+**Lost your PDF answer sheet?** The kit writes it again, with your own numbers and no answer key:
+install the kit with its `sheet` extra (WeasyPrint, which needs the Pango library: on Linux it is
+usually there, on macOS `brew install pango`, on Windows see WeasyPrint's install guide), then
+
+| System | Command |
+| --- | --- |
+| Linux, macOS | `.venv/bin/pip install ".[sheet]"` then `.venv/bin/grade sheet --student YOUR_ID` |
+| Windows | `.venv\\Scripts\\pip install ".[sheet]"` then `.venv\\Scripts\\grade sheet --student YOUR_ID` |
+
+Fill it in a PDF viewer (Firefox, Acrobat Reader, Okular, Evince) and save it with Save, not Print.
+
 `grade check` reads every answer back as the grader understands it ("read as") and points at
 anything it cannot read, with what to do. For the items marked as checkable it also says whether
 the answer is correct: it compares a fingerprint of your formula with fingerprints of the
@@ -235,8 +252,9 @@ up to 4,096 bits, matrices up to 100,000 entries), each checked before the work 
 """
 
 
-def kit_requirements() -> list[str]:
-    """The kit's dependencies: the grader's own pins for what `check` and `template` import."""
+def kit_requirements(names: Sequence[str] = KIT_REQUIREMENTS, *, extra: Sequence[str] = KIT_EXTRA_REQUIREMENTS) -> list[str]:
+    """The kit's dependencies (`names`, by default what `check` and `template` import) with the
+    grader's own pins, and the `extra` lines."""
     import importlib.metadata
     import re
 
@@ -245,7 +263,7 @@ def kit_requirements() -> list[str]:
     except importlib.metadata.PackageNotFoundError:
         requires = []
     pins = {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower(): r for r in requires if "extra ==" not in r}
-    return [pins.get(name, name) for name in KIT_REQUIREMENTS] + list(KIT_EXTRA_REQUIREMENTS)
+    return [pins.get(name, name) for name in names] + list(extra)
 
 
 def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False, ta_commands: Sequence[str] = ()) -> list[str]:
@@ -284,9 +302,16 @@ def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False, ta_commands
         version = "0"
     dist = f"hwgrader-kit-{rubric.homework}"
     commands = tuple(sorted(set(ta_commands) | set(TA_COMMANDS)))
+    from grader.typeset.pdf import FONT_FACES, font_dir
+
+    fonts = out_dir / "grader" / "typeset" / "fonts"  # `grade sheet` in the kit: no matplotlib to take them from
+    fonts.mkdir()
+    for font_file in [face.file for face in FONT_FACES] + ["LICENSE_DEJAVU"]:  # the faces' licence travels with them
+        if (font_dir() / font_file).is_file():
+            shutil.copy(font_dir() / font_file, fonts / font_file)
     (out_dir / "grader" / "_kit.py").write_text(_KIT_MARKER.format(dist=dist, version=version, commands=commands), encoding="utf-8")
     (out_dir / "pyproject.toml").write_text(
-        _PYPROJECT.format(dist=dist, version=version, title=rubric.title, dependencies=json.dumps(kit_requirements()), kit_package=KIT_PACKAGE),
+        _PYPROJECT.format(dist=dist, version=version, title=rubric.title, dependencies=json.dumps(kit_requirements()), sheet_dependencies=json.dumps(kit_requirements(KIT_SHEET_REQUIREMENTS, extra=())), kit_package=KIT_PACKAGE),
         encoding="utf-8",
     )
     (out_dir / "README.md").write_text(_README.format(title=rubric.title, prefix=rubric.file_prefix, folder=final.name), encoding="utf-8")

@@ -8,8 +8,8 @@ import json
 import statistics
 import unicodedata
 
-from grader.outputs.report.text import _BIDI_CONTROLS, _MARK_RUN, bidi_text, clean
 from grader.outputs.report.view import _fa, build_student_view, build_summary_view, content_hash
+from grader.typeset.text import _BIDI_CONTROLS, _MARK_RUN, bidi_text, clean
 from tests.report.fixtures import FA_STRIDE, HOSTILE, make_result
 
 

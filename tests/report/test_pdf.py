@@ -15,7 +15,8 @@ from pypdf import PdfReader
 import grader.outputs.report.batch as batch
 from grader.errors import ReportError
 from grader.outputs.report import render_reports, render_student_report, render_summary
-from grader.outputs.report.render import Renderer, font_files, get_renderer
+from grader.outputs.report.render import Renderer, get_renderer
+from grader.typeset.pdf import font_files
 from tests.report.fixtures import FA_Q1, FA_STRIDE, HOSTILE, make_result, make_rubric
 
 ZWNJ = "\u200c"
@@ -264,7 +265,7 @@ def test_pdf_streams_are_compressed_at_level_6(student_pdf):
 
     import pydyf
 
-    from grader.outputs.report.render import _Zlib, use_faster_pdf_compression
+    from grader.typeset.pdf import _Zlib, use_faster_pdf_compression
 
     assert use_faster_pdf_compression() and isinstance(pydyf.zlib, _Zlib)  # the renderer applied it
     data = b"BT /F1 7.6 Tf (correct \\267 1 / 1) Tj ET\n" * 200

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from grader.errors import ReportError
-from grader.outputs.report.render import font_files, get_renderer, make_fetcher, render_to_file
+from grader.outputs.report.render import get_renderer, render_to_file
 from grader.outputs.report.view import build_student_view, build_summary_view
+from grader.typeset.pdf import font_files, make_fetcher
 from tests.report.fixtures import make_result
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from grader.outputs.report.text import Text, bidi_text, clean, compact, one_line
+from grader.typeset.text import Text, bidi_text, clean, compact, one_line
 
 if TYPE_CHECKING:
     from grader.integrity import IntegrityReport

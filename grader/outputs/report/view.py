@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from grader.model import AdjustmentKind, ItemResult, Status, SubmissionResult
 from grader.outputs.report.integrity_view import IntegrityView, build_integrity_view
-from grader.outputs.report.text import Text, bidi_text, clean, compact, one_line
 from grader.rubric import Item, Rubric
+from grader.typeset.text import Text, bidi_text, clean, compact, one_line
 
 if TYPE_CHECKING:
     from grader.integrity import IntegrityReport

@@ -182,16 +182,13 @@ class SheetWriter:
         import weasyprint
         from weasyprint.text.fonts import FontConfiguration
 
-        from grader.outputs.report.render import TEMPLATE_DIR as REPORT_TEMPLATES
-        from grader.outputs.report.render import TEMPLATE_PACKAGE as REPORT_PACKAGE
-        from grader.outputs.report.render import UA_STYLESHEET, font_face_css, make_fetcher, report_html_class, use_faster_pdf_compression
-        from grader.outputs.report.text import bidi_text, isolated
+        from grader.typeset.pdf import font_face_css, html_class, make_fetcher, ua_stylesheet, use_faster_pdf_compression
+        from grader.typeset.text import bidi_text, isolated
 
         use_faster_pdf_compression()
         self.rubric = rubric
-        ua = (resources.files(REPORT_PACKAGE) / REPORT_TEMPLATES / UA_STYLESHEET).read_text(encoding="utf-8")
-        ua += (resources.files(TEMPLATE_PACKAGE) / TEMPLATE_DIR / "ua.css").read_text(encoding="utf-8")
-        self._html = report_html_class(weasyprint, ua)
+        ua = ua_stylesheet() + (resources.files(TEMPLATE_PACKAGE) / TEMPLATE_DIR / "ua.css").read_text(encoding="utf-8")
+        self._html = html_class(weasyprint, ua)
         env = jinja2.Environment(
             loader=jinja2.PackageLoader(TEMPLATE_PACKAGE, TEMPLATE_DIR),
             autoescape=True,
