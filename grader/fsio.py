@@ -48,6 +48,30 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
+# Opening an untrusted file: never through a symbolic link (it could name any file on the machine),
+# never blocking (a FIFO named like an answer file would hang the run).
+UNTRUSTED_OPEN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def open_untrusted(path: Path) -> int:
+    """A descriptor for reading `path` (`UNTRUSTED_OPEN`); raises OSError."""
+    return os.open(path, UNTRUSTED_OPEN)
+
+
+def read_at_most(fd: int, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes from `fd`: one more than allowed tells a file that is too large
+    (or grew after it was checked, or is a device) without reading it all."""
+    chunks: list[bytes] = []
+    remaining = limit + 1
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
 def check_writable(folder: Path) -> None:
     """OutputError (exit 8) now, before any grading, if `folder` cannot be created or written
     (read-only, no permission, no space for even a small file)."""

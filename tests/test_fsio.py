@@ -106,3 +106,28 @@ def test_skip_index_without_a_key_writes_none(tmp_path: Path) -> None:
     index.save({"x": {"view": "v"}})
     assert json.loads((tmp_path / "i.json").read_text(encoding="utf-8")) == {"version": 1, "reports": {"x": {"view": "v"}}}
     assert index.load() == {"x": {"view": "v"}}
+
+
+@pytest.mark.parametrize(("size", "limit", "read"), [(0, 10, 0), (10, 10, 10), (11, 10, 11), (5_000_000, 10, 11), (3 << 20, 4 << 20, 3 << 20)])
+def test_read_at_most_reads_one_byte_past_the_limit_at_most(tmp_path, size, limit, read):
+    from grader.fsio import open_untrusted, read_at_most
+
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * size)
+    fd = open_untrusted(path)
+    try:
+        assert len(read_at_most(fd, limit)) == read
+    finally:
+        os.close(fd)
+
+
+def test_an_untrusted_file_is_never_opened_through_a_link_or_waited_for(tmp_path):
+    from grader.fsio import open_untrusted
+
+    (tmp_path / "real").write_text("secret", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    with pytest.raises(OSError):
+        open_untrusted(tmp_path / "link")
+    os.mkfifo(tmp_path / "fifo")
+    fd = open_untrusted(tmp_path / "fifo")  # returns at once: no writer is waited for
+    os.close(fd)

@@ -106,24 +106,18 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 
 def _sha256(path: Path) -> str | None:
+    from grader.fsio import open_untrusted, read_at_most
+
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = open_untrusted(path)
     except OSError:
         return None
-    digest = hashlib.sha256()
-    remaining = MAX_CACHED_BYTES + 1
     try:
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            digest.update(chunk)
-            remaining -= len(chunk)
+        return hashlib.sha256(read_at_most(fd, MAX_CACHED_BYTES)).hexdigest()
     except OSError:
         return None
     finally:
         os.close(fd)
-    return digest.hexdigest()
 
 
 def _entry(raw: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import math
 import numbers
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -223,17 +224,24 @@ class Outcome:
     key: Any = None
 
 
-def check_points(answer: ExpressionAnswer, key_at: Any, points: Points) -> Outcome:
-    """Compare at the public points until N_POINTS agree or one differs (only "differs" is
-    trusted: these points are in the kit)."""
-    checked = 0
-    for index in range(len(points.ints)):
+def _defined(answer: ExpressionAnswer, key_at: Any, points: Points, count: int) -> Iterator[tuple[int, Any, Any]]:
+    """(index, student value, key value) at the first `count` points where both are defined
+    (the key first: a key undefined at a point makes the student's value there moot)."""
+    for index in range(count):
         k = key_at(points, index)
         if k is UNDEFINED or k is TOO_BIG:
             continue
         s = student_value(answer, points, index)
         if s is UNDEFINED or s is TOO_BIG:
             continue
+        yield index, s, k
+
+
+def check_points(answer: ExpressionAnswer, key_at: Any, points: Points) -> Outcome:
+    """Compare at the public points until N_POINTS agree or one differs (only "differs" is
+    trusted: these points are in the kit)."""
+    checked = 0
+    for index, s, k in _defined(answer, key_at, points, len(points.ints)):
         if not same(s, k):
             return Outcome("differs", index, s, k)
         checked += 1
@@ -251,13 +259,7 @@ def check_secret_points(answer: ExpressionAnswer, key_at: Any, points: Points, k
     if needed is None:
         needed = 0  # no number of points meets the bound: only a difference can decide here
     agreed = 0
-    for index in range(min(len(points.ints), needed + SPARE) if needed and rational else len(points.ints)):
-        k = key_at(points, index)
-        if k is UNDEFINED or k is TOO_BIG:
-            continue
-        s = student_value(answer, points, index)
-        if s is UNDEFINED or s is TOO_BIG:
-            continue
+    for index, s, k in _defined(answer, key_at, points, min(len(points.ints), needed + SPARE) if needed and rational else len(points.ints)):
         if rational and (type(s) is float or type(k) is float):
             if not same(s, k):
                 return Outcome("differs", index, s, k)

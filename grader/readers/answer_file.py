@@ -497,9 +497,10 @@ def _read_limited(path: Path, name: str, *, limit: int = MAX_FILE_BYTES) -> tupl
     the open descriptor (no race with a rename); read to at most the limit + 1 byte, so a file
     that grows after the check, or a device, cannot exhaust memory.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    from grader.fsio import open_untrusted, read_at_most
+
     try:
-        fd = os.open(path, flags)
+        fd = open_untrusted(path)
     except OSError as exc:
         if path.is_symlink():
             raise SubmissionError(f"{name}: a symbolic link, not a file; answer files must be regular files") from None
@@ -510,15 +511,7 @@ def _read_limited(path: Path, name: str, *, limit: int = MAX_FILE_BYTES) -> tupl
             raise SubmissionError(f"{name}: not a regular file; answer files must be regular files")
         if info.st_size > limit:
             raise SubmissionError(f"{name}: file too large ({info.st_size:,} bytes; the limit is {limit:,})")
-        chunks: list[bytes] = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
+        data = read_at_most(fd, limit)
         if len(data) > limit:
             raise SubmissionError(f"{name}: file too large (more than {limit:,} bytes, the limit)")
         return data, info.st_mtime
