@@ -286,7 +286,7 @@ def test_unchanged_results_are_not_rewritten(tmp_path):
 
 def test_results_already_written_are_not_formatted_again_but_edits_are_repaired(tmp_path, monkeypatch):
     import grader.outputs.results as output
-    from tests.report.fixtures import make_result
+    from tests.outputs.report.fixtures import make_result
 
     results = [make_result("401000001"), make_result("401000002")]
     output.write_results(results, tmp_path)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_manual import make_homework
+from tests.store.test_manual import make_homework
 
 
 def _grade(tmp: Path, out: Path, subs: Path, rubric: Path, jobs: int, **kw: object) -> subprocess.Popen[str]:

@@ -20,7 +20,7 @@ from grader.review.normalize import answer_key  # noqa: E402
 from grader.review.store import ReviewError, ReviewStore, compose, open_store  # noqa: E402
 from grader.rubric import Item, ManualEntry  # noqa: E402
 from grader.store.gradebook import Gradebook  # noqa: E402
-from tests.test_manual import grade, make_homework  # noqa: E402
+from tests.store.test_manual import grade, make_homework  # noqa: E402
 
 TOKEN = "test-token-0123456789"
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)> {{ 7*7 }} {% raw %}'

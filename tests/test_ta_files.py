@@ -17,8 +17,8 @@ from grader.readers.answer_file import find_answer_files
 from grader.store.gradebook import Gradebook
 from grader.store.manual import SheetError, import_sheet, parse_score
 from grader.terminal import printable
-from tests.test_manual import RUBRIC_YAML, grade, make_homework
-from tests.test_manual_concurrency import COL, A, export, stored
+from tests.store.test_manual import RUBRIC_YAML, grade, make_homework
+from tests.store.test_manual_concurrency import COL, A, export, stored
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import pytest
 
 from grader.cli import main
 from grader.store.gradebook import Gradebook
-from tests.test_manual import make_homework, sheet_rows, write_sheet
-from tests.test_manual_concurrency import COL
-from tests.test_recovery import corrupt
+from tests.store.test_manual import make_homework, sheet_rows, write_sheet
+from tests.store.test_manual_concurrency import COL
+from tests.store.test_recovery import corrupt
 
 S1, S2, S3 = "401000001", "401000002", "401000003"
 

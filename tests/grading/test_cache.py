@@ -20,7 +20,7 @@ from grader.model import Status, Verdict
 from grader.rubric import load_rubric
 from tests.conftest import HW4_RUBRIC, SUBMISSIONS
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import gen  # noqa: E402
 
 

@@ -13,7 +13,7 @@ import yaml
 from grader.errors import PolicyError, RubricError
 from grader.policy.course import course_path, iso, jalali, load_course, parse_moment
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "rubrics" / "course.yaml"
 TEHRAN = ZoneInfo("Asia/Tehran")
 

@@ -14,7 +14,7 @@ from grader.policy.course import Course, load_course
 from grader.policy.csv_inputs import parse_manifest, read_ledger_csv
 from grader.policy.rules import LedgerUsage, apply_batch, decide, usage_before
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEHRAN = ZoneInfo("Asia/Tehran")
 COURSE = load_course(ROOT / "rubrics" / "course.yaml")
 BONUS = datetime(2024, 12, 6, 23, 59, tzinfo=TEHRAN)  # 1403-09-16 23:59

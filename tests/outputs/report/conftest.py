@@ -1,4 +1,4 @@
-"""Fixtures for the report tests (builders live in tests/report/fixtures.py)."""
+"""Fixtures for the report tests (builders live in tests/outputs/report/fixtures.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from grader.model import SubmissionResult
 from grader.rubric import Rubric
-from tests.report.fixtures import make_result, make_rubric
+from tests.outputs.report.fixtures import make_result, make_rubric
 
 
 @pytest.fixture

@@ -10,14 +10,14 @@ import unicodedata
 
 from grader.outputs.report.view import _fa, build_student_view, build_summary_view, content_hash
 from grader.typeset.text import _BIDI_CONTROLS, _MARK_RUN, bidi_text, clean
-from tests.report.fixtures import FA_STRIDE, HOSTILE, make_result
+from tests.outputs.report.fixtures import FA_STRIDE, HOSTILE, make_result
 
 
 def reference_clean(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
     text = text.translate(_BIDI_CONTROLS)
     text = "".join(c for c in text if c == "\n" or unicodedata.category(c) != "Cc")
-    return _MARK_RUN.sub(r"\1", text)  # runs of combining marks: tests/report/test_layout_limits.py
+    return _MARK_RUN.sub(r"\1", text)  # runs of combining marks: tests/outputs/report/test_layout_limits.py
 
 
 def reference_hash(view, salt: str = "") -> str:

@@ -18,7 +18,7 @@ from grader.student.selfcheck import NOT_CHECKABLE, check_answers
 from tests.adversarial.conftest import FILES
 from tests.conftest import SUBMISSIONS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from grader.model import Status, Verdict
 from grader.outputs.report.batch import report_name
 from grader.outputs.report.view import ANSWER_CHARS, build_student_view, build_summary_view, content_hash
 from grader.typeset.text import LRI, PDI, RLI, Segment, bidi_text, compact, fmt_points, is_rtl, isolated
-from tests.report.fixtures import FA_STRIDE, FA_TA_COMMENT, HOSTILE, TENSOR, make_result
+from tests.outputs.report.fixtures import FA_STRIDE, FA_TA_COMMENT, HOSTILE, TENSOR, make_result
 
 
 def items_by_id(view):

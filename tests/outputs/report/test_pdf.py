@@ -17,7 +17,7 @@ from grader.errors import ReportError
 from grader.outputs.report import render_reports, render_student_report, render_summary
 from grader.outputs.report.render import Renderer, get_renderer
 from grader.typeset.pdf import font_files
-from tests.report.fixtures import FA_Q1, FA_STRIDE, HOSTILE, make_result, make_rubric
+from tests.outputs.report.fixtures import FA_Q1, FA_STRIDE, HOSTILE, make_result, make_rubric
 
 ZWNJ = "\u200c"
 
@@ -73,7 +73,7 @@ def test_persian_titles_are_extractable(student_pdf):
     # A Persian title with a Latin fragment is one run with bidi isolates: Pango draws it in
     # visual order and pypdf extracts the Persian pieces around the fragment in drawing order, so
     # each piece (and the fragment) must come out whole; their order is checked on the HTML
-    # (tests/report/test_view.py) and by eye, not by extraction.
+    # (tests/outputs/report/test_view.py) and by eye, not by extraction.
     words = unbracketed(pdf_text(reader))
     for part in re.split(r"\(|\)", FA_STRIDE):
         assert unbracketed(part) in words, part

@@ -18,8 +18,8 @@ from grader.cli import main
 from grader.store import recovery
 from grader.store.gradebook import Gradebook
 from grader.store.journal import journal_path
-from tests.test_manual import make_homework, sheet_rows, write_sheet
-from tests.test_manual_concurrency import COL, A, B
+from tests.store.test_manual import make_homework, sheet_rows, write_sheet
+from tests.store.test_manual_concurrency import COL, A, B
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from grader.errors import ReportError
 from grader.outputs.report.render import get_renderer, render_to_file
 from grader.outputs.report.view import build_student_view, build_summary_view
 from grader.typeset.pdf import font_files, make_fetcher
-from tests.report.fixtures import make_result
+from tests.outputs.report.fixtures import make_result
 
 
 def test_templates_escape_student_text(rubric):
@@ -108,4 +108,4 @@ def test_importing_the_package_does_not_import_heavy_libraries():
         "heavy = [m for m in ('weasyprint', 'jinja2', 'matplotlib') if m in sys.modules];"
         "assert not heavy, heavy"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[3])

@@ -12,7 +12,7 @@ from grader.grading import batch as engine
 from grader.rubric import load_rubric
 from tests.conftest import HW4_RUBRIC
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import gen  # noqa: E402  (bench/gen.py: synthetic HW4 submissions)
 
 

@@ -11,7 +11,7 @@ import pytest
 from grader.outputs.report.render import get_renderer
 from grader.outputs.report.view import build_student_view
 from grader.typeset.text import MAX_MARKS, clean
-from tests.report.fixtures import make_result
+from tests.outputs.report.fixtures import make_result
 
 ZALGO = "Z" + "\u0301\u0302\u0303\u0304\u0305\u0306\u0307\u0308" * 8
 

@@ -20,7 +20,7 @@ def rubric_data() -> dict:
         "title": "HW4 (theory): CNNs",
         "title_fa": "تمرین چهارم (بخش نظری)",
         "file_prefix": "HW4_T_",
-        "reference": "tests.report.no_such_module",  # never imported
+        "reference": "tests.outputs.report.no_such_module",  # never imported
         "total": 18.0,
         "bonus_total": 10.0,
         "questions": [

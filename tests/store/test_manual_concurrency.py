@@ -12,7 +12,7 @@ from grader.cli import main
 from grader.store.gradebook import Gradebook, ScoreConflictError, migrate
 from grader.store.manual import COLUMNS, ScoreError, export_sheet, import_sheet, set_score
 from grader.store.migrations import LATEST, MIGRATIONS
-from tests.test_manual import grade, make_homework, sheet_rows, write_sheet
+from tests.store.test_manual import grade, make_homework, sheet_rows, write_sheet
 
 COL = {c: i for i, c in enumerate(COLUMNS)}
 
