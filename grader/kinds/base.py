@@ -3,7 +3,7 @@ wrappers. The rubric imports `Kind` from here, never the other way round (no imp
 
 Each kind is a module with:
 
-- ``EXAMPLE``: a format example shown in answer templates;
+- ``example(item) -> str``: how to write an answer, shown in the answer template and the sheet;
 - ``TRAITS``: what the rubric may say about the kind (`KindTraits`: graded by a TA, ranges,
   literal keys, formula keys); the rubric asks the kind, never assumes;
 - ``tolerance(item) -> (rel, abs)``: how close a number must be (`number_tolerance`, the default,
@@ -80,8 +80,9 @@ ITEM_OPTIONS: dict[str, Callable[[Item], bool]] = {
 
 
 class KindModule(Protocol):
-    EXAMPLE: str
     TRAITS: KindTraits
+
+    def example(self, item: Item) -> str: ...
 
     def tolerance(self, item: Item) -> tuple[float, float]: ...
 

@@ -13,7 +13,6 @@ from grader.model import Verdict
 if TYPE_CHECKING:
     from grader.rubric import Item
 
-EXAMPLE = "one of the option keys listed above, e.g. no_effect"
 TRAITS = KindTraits(literal_keys=True, takes=frozenset({"options"}))
 tolerance = exact
 _MAX_LEN = 200
@@ -39,6 +38,11 @@ def listed_options(item: Item) -> list[str]:
     messages): alphabetical, so the rubric's order (the key is usually written first) reveals
     nothing."""
     return sorted(item.options)
+
+
+def example(item: Item) -> str:
+    """How to write an answer, for the template and the sheet."""
+    return "one of: " + ", ".join(listed_options(item))
 
 
 def check_spec(item: Item) -> list[str]:

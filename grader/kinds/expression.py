@@ -37,7 +37,6 @@ from grader.timeout import TimeBoundUnavailable
 if TYPE_CHECKING:
     from grader.rubric import Item
 
-EXAMPLE = "A^2*B*C (also A**2 B C, (A B)^2 C, $A^{2}BC$)"
 TRAITS = KindTraits(formula_keys=True, takes=frozenset({"variables"}))
 tolerance = exact
 
@@ -473,6 +472,12 @@ def check_variables(item: Item) -> list[str]:
 
 
 # -- the kind protocol ----------------------------------------------------------------------
+
+
+def example(item: Item) -> str:
+    """How to write an answer, for the template and the sheet."""
+    v = item.variables or ["x", "y"]
+    return f"a formula in {', '.join(item.variables)}, e.g. {v[0]}^2*{v[-1]} + 1"
 
 
 def check_spec(item: Item) -> list[str]:

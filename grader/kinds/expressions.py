@@ -34,7 +34,6 @@ from grader.model import Verdict
 if TYPE_CHECKING:
     from grader.rubric import Item
 
-EXAMPLE = "[M - 2*K + 1, N - 2*K + 1]  (or (M-2K+1) x (N-2K+1))"
 TRAITS = KindTraits(formula_keys=True, takes=frozenset({"variables", "length"}))
 tolerance = exact
 
@@ -46,6 +45,12 @@ class ExpressionList:
     @property
     def text(self) -> str:
         return "[" + ", ".join(item.text for item in self.items) + "]"
+
+
+def example(item: Item) -> str:
+    """How to write an answer, for the template and the sheet."""
+    v = item.variables or ["x", "y"]
+    return f"a list of {item.length or 'several'} formulas in {', '.join(item.variables)}, e.g. [{v[0]} + 1, {v[-1]} - 1]"
 
 
 def check_spec(item: Item) -> list[str]:

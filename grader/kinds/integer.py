@@ -20,7 +20,6 @@ from grader.model import Verdict
 if TYPE_CHECKING:
     from grader.rubric import Item
 
-EXAMPLE = "51200 (or 51,200, or 16*16*200)"
 TRAITS = KindTraits(ranges=True)
 tolerance = exact
 
@@ -34,6 +33,11 @@ class IntegerAnswer:
     @property
     def is_integer(self) -> bool:
         return isinstance(self.value, int)
+
+
+def example(item: Item) -> str:
+    """How to write an answer, for the template and the sheet."""
+    return "an integer, e.g. 12345 (or 12,345, or arithmetic such as 3*5*823)"
 
 
 def check_spec(item: Item) -> list[str]:

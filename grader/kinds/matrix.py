@@ -22,7 +22,6 @@ from grader.numfmt import answer_text
 if TYPE_CHECKING:
     from grader.rubric import Item
 
-EXAMPLE = "[[1, 0], [0, 1]]  (or [1 0; 0 1], or \\begin{bmatrix} 1 & 0 \\\\ 0 & 1 \\end{bmatrix})"
 TRAITS = KindTraits(takes=frozenset({"shape", "rel_tol", "abs_tol"}))
 _SHOW_ALL = 16  # show every entry up to this many
 _SHOW_FIRST = 6
@@ -36,6 +35,14 @@ def _dims(shape: tuple[int, ...] | list[int]) -> str:
 def tolerance(item: Item) -> tuple[float, float]:
     """Entries of computed matrices: relative 1e-3 and absolute 1e-6 unless the rubric says."""
     return (item.rel_tol if item.rel_tol is not None else 1e-3, item.abs_tol if item.abs_tol is not None else 1e-6)
+
+
+def example(item: Item) -> str:
+    """How to write an answer, for the template and the sheet."""
+    shape = "×".join(str(s) for s in item.shape or [])
+    if str(item.kind) == "tensor":
+        return f"a {shape} tensor as nested lists (outermost index first)"
+    return f"a {shape} matrix as nested lists, e.g. [[1, 0], [0, 1]] for 2×2"
 
 
 def check_spec(item: Item) -> list[str]:

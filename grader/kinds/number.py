@@ -26,7 +26,6 @@ from grader.numfmt import answer_text
 if TYPE_CHECKING:
     from grader.rubric import Item
 
-EXAMPLE = "0.0625 (or 1/16, 6.25e-2, sqrt(1/256))"
 TRAITS = KindTraits(ranges=True, takes=frozenset({"rel_tol", "abs_tol", "percent", "allow_fraction"}))
 tolerance = number_tolerance
 
@@ -120,6 +119,11 @@ def read_number(raw: Any, *, percent: bool, what: str = "a number") -> tuple[Rea
 
 
 # -- the kind protocol ----------------------------------------------------------------------
+
+
+def example(item: Item) -> str:
+    """How to write an answer, for the template and the sheet."""
+    return "a number, e.g. 0.125, 1/8, 1.25e-1" + (", or a percentage such as 12.5%" if item.percent else "")
 
 
 def check_spec(item: Item) -> list[str]:

@@ -19,9 +19,13 @@ from grader.model import Verdict
 if TYPE_CHECKING:
     from grader.rubric import Item
 
-EXAMPLE = "32x32 (or [32, 32], 32 by 32)"
 TRAITS = KindTraits(takes=frozenset({"length"}))
 tolerance = exact
+
+
+def example(item: Item) -> str:
+    """How to write an answer, for the template and the sheet."""
+    return "dimensions, e.g. 32x32"
 
 
 def check_spec(item: Item) -> list[str]:

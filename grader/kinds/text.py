@@ -11,10 +11,14 @@ from grader.model import Verdict
 if TYPE_CHECKING:
     from grader.rubric import Item
 
-EXAMPLE = "free text (a YAML block scalar `|` keeps line breaks)"
 TRAITS = KindTraits(manual=True)
 tolerance = exact
 MAX_CHARS = 20_000
+
+
+def example(item: Item) -> str:
+    """How to write an answer, for the template and the sheet."""
+    return "free text; write it under `|` on the following lines, indented"
 
 
 def check_spec(item: Item) -> list[str]:

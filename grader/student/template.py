@@ -13,24 +13,9 @@ from grader.rubric import Item, Kind, Rubric
 
 
 def _example(item: Item) -> str:
-    from grader.kinds.choice import listed_options
+    from grader.kinds import get_kind
 
-    if item.example:
-        return item.example
-    variables = ", ".join(item.variables)
-    v = item.variables or ["x", "y"]
-    shape = "×".join(str(s) for s in item.shape or [])
-    return {
-        Kind.INTEGER: "an integer, e.g. 12345 (or 12,345, or arithmetic such as 3*5*823)",
-        Kind.NUMBER: "a number, e.g. 0.125, 1/8, 1.25e-1" + (", or a percentage such as 12.5%" if item.percent else ""),
-        Kind.EXPRESSION: f"a formula in {variables}, e.g. {v[0]}^2*{v[-1]} + 1",
-        Kind.EXPRESSIONS: f"a list of {item.length or 'several'} formulas in {variables}, e.g. [{v[0]} + 1, {v[-1]} - 1]",
-        Kind.SHAPE: "dimensions, e.g. 32x32",
-        Kind.MATRIX: f"a {shape} matrix as nested lists, e.g. [[1, 0], [0, 1]] for 2×2",
-        Kind.TENSOR: f"a {shape} tensor as nested lists (outermost index first)",
-        Kind.CHOICE: "one of: " + ", ".join(listed_options(item)),
-        Kind.TEXT: "free text; write it under `|` on the following lines, indented",
-    }[item.kind]
+    return item.example or get_kind(item.kind).example(item)
 
 
 def _kind_text(item: Item) -> str:

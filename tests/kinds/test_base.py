@@ -8,7 +8,7 @@ from grader.kinds import get_kind
 from grader.kinds.base import Kind, KindTraits
 from grader.rubric import Item
 
-PROTOCOL = ("EXAMPLE", "TRAITS", "tolerance", "check_spec", "prepare", "parse", "show", "compare", "format_problems", "format_notes")
+PROTOCOL = ("example", "TRAITS", "tolerance", "check_spec", "prepare", "parse", "show", "compare", "format_problems", "format_notes")
 
 
 @pytest.mark.parametrize("kind", list(Kind))
