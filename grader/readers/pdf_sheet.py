@@ -6,6 +6,9 @@ wall-clock bound, with pypdf's log silenced (its messages can quote the file). O
 values and the document information are read: no action, JavaScript or embedded file is ever
 looked at, let alone run. Every failure is one `SubmissionError` "<file>: unreadable PDF: ...".
 
+The field walk reads plain field dictionaries from the file's bytes (`_PlainFields`, the values
+pypdf's parser gives, ~4x faster) and leaves every other object to pypdf.
+
 Values are read from each field's stored `/V` (`get_fields()`), not from `get_form_text_fields()`,
 which drops choices and buttons: text fields give their text; a choice (combo box, list) its
 export value; a radio group, which WeasyPrint stores as an index into `/Opt`, the option at that
@@ -284,7 +287,8 @@ def form_fields(reader: Any, name: str) -> dict[str, dict[str, Any]]:
     A walk of /Fields and /Kids that reads only the field dictionaries (pypdf's `get_fields`
     also reads every widget's page: ~3x the time for the same values), bounded in count and
     depth, with cycles cut. A kid without its own name, or with its parent's (WeasyPrint's radio
-    buttons), is a widget of its parent, not a field.
+    buttons), is a widget of its parent, not a field. References are resolved by `_PlainFields`
+    (the values pypdf reads, ~4x faster on a filled sheet).
     """
     root = reader.trailer["/Root"]
     form = _resolve(root.get("/AcroForm")) if hasattr(root, "get") else None
@@ -294,10 +298,11 @@ def form_fields(reader: Any, name: str) -> dict[str, dict[str, Any]]:
         return found
     seen: set[int] = set()
     visited = 0
+    resolve = _PlainFields.resolver(reader)
     stack: list[tuple[Any, str, dict[str, Any], int]] = [(ref, "", {}, 0) for ref in reversed(top[: MAX_FIELDS * 4])]
     while stack:
         ref, parent_name, inherited, depth = stack.pop()
-        node = _resolve(ref)
+        node = resolve(ref)
         if not isinstance(node, dict) or id(node) in seen:
             continue
         seen.add(id(node))
@@ -311,7 +316,7 @@ def form_fields(reader: Any, name: str) -> dict[str, dict[str, Any]]:
         kids = _resolve(node.get("/Kids"))
         children = []
         for kid in kids[: MAX_FIELDS * 4] if isinstance(kids, list) else ():
-            kid_node = _resolve(kid)
+            kid_node = resolve(kid)
             kid_name = kid_node.get("/T") if isinstance(kid_node, dict) else None
             if kid_name is not None and _text(_resolve(kid_name)) != label:
                 children.append(kid)
@@ -322,6 +327,206 @@ def form_fields(reader: Any, name: str) -> dict[str, dict[str, Any]]:
             if len(found) > MAX_FIELDS:
                 raise _unreadable(name, f"more than {MAX_FIELDS:,} form fields")
     return found
+
+
+# A plain object: one dictionary of names, numbers, references, booleans, null, literal and hex
+# strings, arrays and dictionaries, separated by ordinary white space, followed by endobj.
+_WS = rb"[ \t\r\n]*"
+_SPACE = re.compile(_WS)
+_AFTER = rb"(?=[ \t\r\n/\[\]<>()])"  # what ends a name, number, reference or keyword for pypdf too
+_OBJ_HEADER = re.compile(rb"(\d{1,10})[ \t\r\n]+(\d{1,5})[ \t\r\n]+obj" + _WS)
+_ENDOBJ = re.compile(_WS + rb"endobj")
+_TOKEN = re.compile(
+    rb"(/[^\x00-\x20\x7f-\xff()<>\[\]{}/%#]{0,126})" + _AFTER  # 1: a name without #-escapes
+    + rb"|(\d{1,10})[ \t\r\n]+(\d{1,5})[ \t\r\n]+R" + _AFTER  # 2, 3: a reference
+    + rb"|([+-]?(?:\d{1,15}(?:\.\d{0,15})?|\.\d{1,15}))" + _AFTER  # 4: a number
+    + rb"|(<<|\[)"  # 5: a dictionary or an array begins
+    + rb"|<([0-9A-Fa-f]{0,4096})>"  # 6: a hex string without white space
+    + rb"|(\()"  # 7: a literal string
+    + rb"|(true|false|null)" + _AFTER  # 8
+)
+# Escapes that pypdf and Python's unicode_escape codec read alike: \n \r \t \b \f \\ and octal
+# codes up to \377; any other (\(, \), a line continuation, \400...) leaves the object to pypdf.
+_OTHER_ESCAPE = re.compile(rb"\\(?:[^nrtbf\\0-7]|[4-7][0-7][0-7])")
+_PLAIN_DEPTH = 8
+_PLAIN_ENTRIES = 1_000
+# pypdf major versions whose parser `_PlainFields` was compared with (tests/sheet/test_plain_fields.py:
+# 7.1.1; the same comparisons on Python 3.9, the kit's oldest, with 6.0.0 and 6.21.4); others: pypdf
+_PLAIN_PYPDF = (6, 7)
+# what the field walk and `field_value` read of a field dictionary (a button's widgets are read by pypdf)
+_FIELD_KEYS = frozenset(("/T", "/FT", "/V", "/Opt", "/Ff", "/Kids"))
+
+
+class _NotPlain(Exception):
+    """The object is not plain: pypdf reads it."""
+
+
+class _PlainFields:
+    """Resolve the field walk's references, reading plain field dictionaries from the file's bytes.
+
+    pypdf's parser reads an object byte by byte in Python: a filled sheet's 52 field dictionaries
+    took ~75% of reading it (its literal-string reader alone ~60%). A dictionary that is plain
+    (only `_TOKEN`'s tokens, separated by ordinary white space, then endobj: no comment, stream,
+    #-escaped name, unusual string escape or duplicate key) is read here with regular
+    expressions: of its entries, those in `_FIELD_KEYS` are built with pypdf's own classes and
+    `create_string_object` (the values pypdf would give, which tests/sheet/test_plain_fields.py
+    checks against pypdf), the others only checked. It is kept here, not in pypdf's cache (it
+    lacks the other entries), so the walk sees one object per reference. Anything else (object
+    streams, encrypted files, offsets pypdf repaired, any object that is not plain) is read by
+    pypdf's `get_object`, as before. Every limit of the walk and of pypdf applies as before: a
+    plain object is bounded far below pypdf's limits (`_PLAIN_ENTRIES`, `_PLAIN_DEPTH`).
+    """
+
+    def __init__(self, reader: Any, data: bytes) -> None:
+        from pypdf import generic
+
+        self.reader, self.data, self.g = reader, data, generic
+        self.read: dict[tuple[int, int], Any] = {}
+
+    @classmethod
+    def resolver(cls, reader: Any) -> Any:
+        """`resolve(value)` for the walk: `_PlainFields(...).resolve` where it applies, else `_resolve`."""
+        import pypdf
+
+        stream = getattr(reader, "stream", None)
+        if not isinstance(stream, io.BytesIO):
+            return _resolve
+        usable = (
+            _major(getattr(pypdf, "__version__", "")) in _PLAIN_PYPDF
+            and not reader.is_encrypted
+            and all(hasattr(reader, a) for a in ("xref", "xref_objStm", "xref_free_entry", "resolved_objects"))
+        )
+        return cls(reader, stream.getvalue()).resolve if usable else _resolve
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, self.g.IndirectObject) and value.pdf is self.reader:
+            key = (value.generation, value.idnum)
+            if key in self.read:
+                return self.read[key]
+            if key not in self.reader.resolved_objects:
+                obj = self._plain(value.idnum, value.generation)
+                if obj is not None:
+                    self.read[key] = obj
+                    return obj
+        return _resolve(value)
+
+    def _plain(self, idnum: int, generation: int) -> Any:
+        """The field entries of object `idnum generation` as pypdf would read them, or None."""
+        reader, data = self.reader, self.data
+        if generation == 0 and idnum in reader.xref_objStm:  # pypdf's get_object looks there first
+            return None
+        start = reader.xref.get(generation, {}).get(idnum)
+        if start is None or reader.xref_free_entry.get(generation, {}).get(idnum, False):
+            return None
+        header = _OBJ_HEADER.match(data, start)
+        if header is None or (int(header[1]), int(header[2])) != (idnum, generation) or not data.startswith(b"<<", header.end()):
+            return None
+        try:
+            obj, end = self._object(header.end(), 0, fields=True)
+        except _NotPlain:
+            return None
+        return obj if _ENDOBJ.match(data, end) else None
+
+    def _object(self, pos: int, depth: int, *, keep: bool = True, fields: bool = False) -> tuple[Any, int]:
+        """The object at `pos` (None if not `keep`: only checked) and where it ends; a dictionary
+        with `fields` keeps only `_FIELD_KEYS`."""
+        g, data = self.g, self.data
+        m = _TOKEN.match(data, pos)
+        if m is None or depth > _PLAIN_DEPTH:
+            raise _NotPlain
+        kind, end = m.lastindex, m.end()
+        if kind == 7:
+            return self._literal(pos, keep)
+        if kind == 3 and end + 1 - pos > 20:  # pypdf looks for "R" and the byte after it in 20 bytes
+            raise _NotPlain
+        if kind == 5:
+            return self._array(end, depth, keep) if m[5] == b"[" else self._dictionary(end, depth, keep, fields)
+        if not keep:
+            return None, end
+        if kind == 1:
+            return g.NameObject(m[1].decode("ascii")), end
+        if kind == 3:
+            return g.IndirectObject(int(m[2]), int(m[3]), self.reader), end
+        if kind == 4:
+            return (g.FloatObject(m[4]) if b"." in m[4] else g.NumberObject(m[4])), end
+        if kind == 6:
+            digits = m[6] + (b"0" if len(m[6]) % 2 else b"")
+            return g.create_string_object(bytes.fromhex(digits.decode("ascii")), None), end
+        word = m[8]
+        return (g.NullObject() if word == b"null" else g.BooleanObject(word == b"true")), end
+
+    def _array(self, pos: int, depth: int, keep: bool) -> tuple[Any, int]:
+        data, array, count = self.data, self.g.ArrayObject() if keep else None, 0
+        pos = _skip_space(data, pos)
+        while not data.startswith(b"]", pos):
+            count += 1
+            if count > _PLAIN_ENTRIES:
+                raise _NotPlain
+            value, pos = self._object(pos, depth + 1, keep=keep)
+            if array is not None:
+                array.append(value)
+            pos = _skip_space(data, pos)
+        return array, pos + 1
+
+    def _dictionary(self, pos: int, depth: int, keep: bool, fields: bool) -> tuple[Any, int]:
+        data, entries = self.data, {}
+        seen: set[bytes] = set()
+        pos = _skip_space(data, pos)
+        while not data.startswith(b">>", pos):
+            key = _TOKEN.match(data, pos)
+            if key is None or key.lastindex != 1 or key[1] in seen or len(seen) >= _PLAIN_ENTRIES:
+                raise _NotPlain  # a duplicate key: pypdf keeps the first and warns
+            seen.add(key[1])
+            name = key[1].decode("ascii")
+            wanted = keep and (not fields or name in _FIELD_KEYS)
+            value, pos = self._object(_skip_space(data, key.end()), depth + 1, keep=wanted)
+            if wanted:
+                entries[self.g.NameObject(name)] = value
+            pos = _skip_space(data, pos)
+        if not keep:
+            return None, pos + 2
+        result = self.g.DictionaryObject()
+        result.update(entries)
+        return result, pos + 2
+
+    def _literal(self, pos: int, keep: bool) -> tuple[Any, int]:
+        """A literal string at `pos` ("("): balanced parentheses, plain escapes only."""
+        data, nested, end = self.data, 0, pos + 1
+        while True:
+            close = data.find(b")", end)
+            if close < 0:
+                raise _NotPlain
+            opening = data.find(b"(", end, close)
+            at = close if opening < 0 else opening
+            before = at
+            while data[before - 1] == 0x5C:  # "\\": an odd run of backslashes escapes it
+                before -= 1
+            end = at + 1
+            if (at - before) % 2:
+                continue
+            if at == opening:
+                nested += 1
+            elif nested:
+                nested -= 1
+            else:
+                break
+        body = data[pos + 1 : at]
+        if b"\\" in body:
+            if _OTHER_ESCAPE.search(body.replace(b"\\\\", b"")):  # without the escaped backslashes,
+                raise _NotPlain  # every backslash begins an escape
+            if keep:
+                body = body.decode("unicode_escape").encode("latin-1")
+        return (self.g.create_string_object(body, None) if keep else None), end
+
+
+def _skip_space(data: bytes, pos: int) -> int:
+    space = _SPACE.match(data, pos)
+    return space.end() if space else pos
+
+
+def _major(version: str) -> int | None:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else None
 
 
 def _int(value: Any) -> int | None:
