@@ -336,14 +336,24 @@ _SPACE = re.compile(_WS)
 _AFTER = rb"(?=[ \t\r\n/\[\]<>()])"  # what ends a name, number, reference or keyword for pypdf too
 _OBJ_HEADER = re.compile(rb"(\d{1,10})[ \t\r\n]+(\d{1,5})[ \t\r\n]+obj" + _WS)
 _ENDOBJ = re.compile(_WS + rb"endobj")
+_NUMBER = rb"[+-]?(?:\d{1,15}(?:\.\d{0,15})?|\.\d{1,15})"
 _TOKEN = re.compile(
     rb"(/[^\x00-\x20\x7f-\xff()<>\[\]{}/%#]{0,126})" + _AFTER  # 1: a name without #-escapes
     + rb"|(\d{1,10})[ \t\r\n]+(\d{1,5})[ \t\r\n]+R" + _AFTER  # 2, 3: a reference
-    + rb"|([+-]?(?:\d{1,15}(?:\.\d{0,15})?|\.\d{1,15}))" + _AFTER  # 4: a number
+    + rb"|(" + _NUMBER + rb")" + _AFTER  # 4: a number
     + rb"|(<<|\[)"  # 5: a dictionary or an array begins
     + rb"|<([0-9A-Fa-f]{0,4096})>"  # 6: a hex string without white space
     + rb"|(\()"  # 7: a literal string
     + rb"|(true|false|null)" + _AFTER  # 8
+)
+# an entry's value not kept, checked in one step: `_TOKEN`'s name, reference (one space apart,
+# well within pypdf's 20 bytes), number, true/false/null, or an array of numbers (a /Rect)
+_SIMPLE_VALUE = re.compile(
+    rb"/[^\x00-\x20\x7f-\xff()<>\[\]{}/%#]{0,126}" + _AFTER
+    + rb"|\d{1,10} \d{1,5} R" + _AFTER
+    + rb"|" + _NUMBER + _AFTER
+    + rb"|(?:true|false|null)" + _AFTER
+    + rb"|\[(?:" + _WS + _NUMBER + _AFTER + rb"){0,64}" + _WS + rb"\]"
 )
 # Escapes that pypdf and Python's unicode_escape codec read alike: \n \r \t \b \f \\ and octal
 # codes up to \377; any other (\(, \), a line continuation, \400...) leaves the object to pypdf.
@@ -479,7 +489,12 @@ class _PlainFields:
             seen.add(key[1])
             name = key[1].decode("ascii")
             wanted = keep and (not fields or name in _FIELD_KEYS)
-            value, pos = self._object(_skip_space(data, key.end()), depth + 1, keep=wanted)
+            pos = _skip_space(data, key.end())
+            simple = None if wanted else _SIMPLE_VALUE.match(data, pos)
+            if simple is not None:
+                pos = _skip_space(data, simple.end())
+                continue
+            value, pos = self._object(pos, depth + 1, keep=wanted)
             if wanted:
                 entries[self.g.NameObject(name)] = value
             pos = _skip_space(data, pos)
