@@ -1,4 +1,4 @@
-"""`grader.sheet.read._PlainFields`: the field dictionaries it reads from a file's bytes hold the
+"""`grader.readers.pdf_sheet._PlainFields`: the field dictionaries it reads from a file's bytes hold the
 values pypdf's own parser reads, and whatever it is not sure of it leaves to pypdf.
 
 Compared object by object with pypdf (types, values, and a string's recorded encoding), on
@@ -15,8 +15,8 @@ import pypdf
 import pytest
 from pypdf.generic import DictionaryObject, IndirectObject
 
-from grader.sheet.fill import fill_sheet
-from grader.sheet.read import _FIELD_KEYS, _PlainFields, form_fields, quiet_pypdf, read_sheet
+from grader.readers.pdf_sheet import _FIELD_KEYS, _PlainFields, form_fields, quiet_pypdf, read_sheet
+from grader.student.sheet.fill import fill_sheet
 from tests.adversarial.hostile_pdfs import raw_pdf
 from tests.conftest import SUBMISSIONS
 from tests.sheet.test_read import STUDENT, VALUES
@@ -91,7 +91,7 @@ def test_field_dictionaries_of_real_sheets_read_as_pypdf_reads_them(blank_sheet:
 
 
 def test_the_walk_reads_the_same_answers_with_and_without_it(blank_sheet: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from grader.sheet import read
+    from grader.readers import pdf_sheet as read
 
     for data in _sheets(blank_sheet).values():
         fast = read_sheet(data, f"HW4_T_{STUDENT}.pdf", prefix="HW4_T_")
