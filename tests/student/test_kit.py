@@ -25,6 +25,13 @@ def kit(tmp_path_factory, hw4):
     return out, notes
 
 
+def _in_kit(kit_dir: Path, script: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Run `script` in a fresh interpreter that sees the kit's files only (as after installing
+    it); the script gets the kit's folder as sys.argv[1]."""
+    env = {**os.environ, "PYTHONPATH": str(kit_dir)}
+    return subprocess.run([sys.executable, "-c", script, str(kit_dir)], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
 def _kit_rubric(kit_dir: Path) -> dict:
     return yaml.safe_load((kit_dir / "kit_reference" / "rubrics" / "hw4.yaml").read_text(encoding="utf-8"))
 
@@ -101,7 +108,6 @@ def test_the_kit_checks_and_templates_on_its_own(kit, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     (work / "HW4_T_401234568.yaml").write_bytes((SUBMISSIONS / "HW4_T_401234568.yaml").read_bytes())
-    env = {**os.environ, "PYTHONPATH": str(kit[0])}
     script = (
         "import sys, grader, kit_reference; assert grader.__file__.startswith(sys.argv[1]), grader.__file__\n"
         "from grader.cli import main\n"
@@ -110,7 +116,7 @@ def test_the_kit_checks_and_templates_on_its_own(kit, tmp_path):
         "assert 'torch' not in sys.modules\n"
         "sys.exit(code)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script, str(kit[0])], cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    proc = _in_kit(kit[0], script, work, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "q1.a.fc_units (0.5 pts): wrong" in out and "q1.a.fc_weights (1 pt): correct" in out
@@ -149,7 +155,6 @@ def test_the_kit_checks_a_filled_pdf_sheet(kit, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     (work / "HW4_T_401234570.pdf").write_bytes((SUBMISSIONS / "HW4_T_401234570.pdf").read_bytes())
-    env = {**os.environ, "PYTHONPATH": str(kit[0])}
     script = (
         "import sys, grader; assert grader.__file__.startswith(sys.argv[1]), grader.__file__\n"
         "from grader.cli import main\n"
@@ -157,7 +162,7 @@ def test_the_kit_checks_a_filled_pdf_sheet(kit, tmp_path):
         "assert 'torch' not in sys.modules and 'weasyprint' not in sys.modules\n"
         "sys.exit(code)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script, str(kit[0])], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    proc = _in_kit(kit[0], script, work)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "q1.a.fc_weights (1 pt): correct" in out and "q6.c.sigmoid_max_grad (1 pt): invalid" in out
@@ -177,7 +182,6 @@ def test_the_kit_writes_the_same_answer_sheet_as_the_grader(kit, tmp_path):
 
     work = tmp_path / "work"
     work.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(kit[0])}
     script = (
         "import sys, grader; assert grader.__file__.startswith(sys.argv[1]), grader.__file__\n"
         "from grader.cli import main\n"
@@ -188,7 +192,7 @@ def test_the_kit_writes_the_same_answer_sheet_as_the_grader(kit, tmp_path):
         "assert str(font_dir()).startswith(sys.argv[1]), font_dir()\n"
         "sys.exit(code)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script, str(kit[0])], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    proc = _in_kit(kit[0], script, work)
     assert proc.returncode == 0, proc.stderr
     assert "wrote HW4_T_401234567.pdf" in proc.stdout
     assert main(["sheet", "--student", "401234567", "-o", str(tmp_path / "ta.pdf")]) == 0
@@ -201,7 +205,6 @@ def test_the_kit_writes_the_same_answer_sheet_as_the_grader(kit, tmp_path):
 
 
 def test_the_kit_without_weasyprint_says_how_to_get_the_sheet(kit, tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(kit[0])}
     script = (
         "import sys, importlib.util\n"
         "real = importlib.util.find_spec\n"
@@ -209,7 +212,7 @@ def test_the_kit_without_weasyprint_says_how_to_get_the_sheet(kit, tmp_path):
         "from grader.cli import main\n"
         "sys.exit(main(['sheet', '--student', '401234567']))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    proc = _in_kit(kit[0], script, tmp_path, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         'grade: error: writing a sheet needs weasyprint, which is not installed: in the kit\'s folder, `pip install ".[sheet]"` '
