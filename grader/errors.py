@@ -3,7 +3,7 @@
 `GraderError` and its subclasses other than `AnswerError` mean the rubric, the reference code,
 the course configuration or the output folder is broken: the CLI turns them into a one-line
 message and a non-zero exit. `AnswerError` is raised by parsers on a student's text and is always
-caught by the engine and turned into an *invalid* verdict.
+caught by grading (grader/grading/item.py) and turned into an *invalid* verdict.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ class Status(str, Enum):
 
 @dataclass(frozen=True)
 class Verdict:
-    """What a kind's `compare` (or the engine, for missing/invalid) decided about one answer.
+    """What a kind's `compare` (or grading, for missing/invalid) decided about one answer.
 
     `credit` is the fraction of the item's points (0..1). `read_as` is the canonical echo of how
     the answer was read; `feedback` explains a partial/wrong/invalid result; `matched` names the

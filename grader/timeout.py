@@ -3,7 +3,7 @@
 `time_limit` bounds a block; `run_time_bounded` a call; `run_bounded_process` a child process
 (for native code, which no signal handler interrupts). The first two use SIGALRM (`setitimer`), which
 only a main thread of a POSIX process can use (the CLI and its pool workers are). Elsewhere a
-bound cannot interrupt: an optional bound runs the block unbounded (the engine's per-item bound;
+bound cannot interrupt: an optional bound runs the block unbounded (grading's per-item bound;
 every parser limit still applies), a `required=True` one raises `TimeBoundUnavailable` before
 running it (the caller skips the slow step, e.g. the SymPy fallback). Windows has no SIGALRM at
 all (the student kit runs there): the size, depth, node, exponent and bit limits of

@@ -3,7 +3,7 @@
 A TA re-grades after importing manual scores, after a late file arrives, after fixing a name:
 most files have not changed, and grading is a pure function of a file's bytes, name and
 modification time, the rubric, the reference code and the grader itself. The cache holds the
-engine's results (before manual scores and the course policy, which are applied afresh every run)
+grading's results (before manual scores and the course policy, which are applied afresh every run)
 in `<out>/.grading-cache.json`:
 
     {"version": 1, "key": "<fingerprint>", "files": {"<name>": {"size", "mtime_ns", "sha256", "result"}}}
@@ -63,11 +63,11 @@ def cache_key(rubric: Any) -> str:
     return hashlib.sha256(f"{reference_fingerprint(rubric)}\0{grader_fingerprint()}".encode()).hexdigest()
 
 
-# -- (de)serialising the engine's results -----------------------------------------------------
+# -- (de)serialising grading's results --------------------------------------------------------
 
 
 def cacheable(result: SubmissionResult) -> bool:
-    """An engine result (no TA scores, no policy) whose verdicts do not depend on luck."""
+    """A grading result (no TA scores, no policy) whose verdicts do not depend on luck."""
     if result.adjustments:
         return False
     for item in result.items:

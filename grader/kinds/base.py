@@ -19,7 +19,7 @@ Each kind is a module with:
   saying) about an answer from public facts alone (a declared shape or length), for the
   self-check and a keyless run; `no_format_remarks` where a kind has none;
 - ``compare(parsed, expected, item) -> Verdict``: CORRECT or WRONG, with feedback that says
-  what differed. Credit for alternatives and mistakes is the engine's job, not the kind's.
+  what differed. Credit for alternatives and mistakes is grading's job (grading/item.py), not the kind's.
 """
 
 from __future__ import annotations

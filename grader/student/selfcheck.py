@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from grader.grading.item import READ_OK  # the engine's words for an answer read but not judged
+from grader.grading.item import READ_OK  # grading's words for an answer read but not judged
 from grader.model import ItemResult, Status
 from grader.rubric import Item, Rubric, SelfCheck
 
