@@ -1,4 +1,4 @@
-"""The engine: missing/invalid handling, rule order and credit, time bounds, author errors."""
+"""grader.grading.item: missing/invalid handling, rule order and credit, time bounds, author errors."""
 
 from __future__ import annotations
 
