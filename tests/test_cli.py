@@ -209,3 +209,20 @@ def test_roster_refuses_unknown_ids(tmp_path, roster_text):
     errors = json.loads((out / "errors.json").read_text(encoding="utf-8"))
     assert [e["file"] for e in errors["unreadable"]] == [f"HW4_T_{BROKEN}.yaml"]
     assert "not in the roster" in errors["unreadable"][0]["error"]
+
+
+def test_a_course_folder_s_own_rubric_is_the_one_not_also_the_checkout_s(tmp_path, monkeypatch, capsys):
+    """docs/policy.md's layout: the TA runs grade from a folder holding rubrics/hw4.yaml. The
+    one-homework commands take that rubric (it shadows the checkout's hw4), not "found 2"."""
+    (tmp_path / "rubrics").mkdir()
+    for name in ("hw4.yaml", "course.yaml"):
+        shutil.copy(HW4_RUBRIC.parent / name, tmp_path / "rubrics" / name)
+    with (tmp_path / "rubrics" / "hw4.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n# the course's own copy\n")
+    monkeypatch.chdir(tmp_path)
+    from grader.cli.common import all_rubric_paths, the_rubric
+
+    assert [p.resolve() for p in all_rubric_paths()] == [(tmp_path / "rubrics" / "hw4.yaml").resolve()]
+    assert the_rubric(None).resolve() == (tmp_path / "rubrics" / "hw4.yaml").resolve()
+    assert main(["template", "--student", "401234567"]) == 0
+    assert (tmp_path / "HW4_T_401234567.yaml").is_file()

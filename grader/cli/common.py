@@ -43,12 +43,15 @@ def rubric_dirs() -> list[Path]:
 
 
 def _rubric_heads() -> list[tuple[Path, dict[str, Any]]]:
-    """Every rubric in the rubric folders, parsed once."""
+    """Every homework's rubric in the rubric folders, parsed once. A homework found in an earlier
+    folder shadows the same homework further down (a course folder's `rubrics/hw4.yaml` is the
+    one, not also the checkout's)."""
     import yaml
 
     from grader.config import parse_trusted_yaml
 
     found = []
+    homeworks: set[str] = set()
     for folder in rubric_dirs():
         for path in sorted(folder.glob("*.yaml")):
             try:
@@ -56,7 +59,10 @@ def _rubric_heads() -> list[tuple[Path, dict[str, Any]]]:
             except (OSError, yaml.YAMLError):
                 continue
             if isinstance(head, dict) and "file_prefix" in head and "items" in head:
-                found.append((path, head))
+                homework = str(head.get("homework", path.stem))
+                if homework not in homeworks:
+                    homeworks.add(homework)
+                    found.append((path, head))
     return found
 
 

@@ -295,7 +295,12 @@ def build_kit(rubric: Rubric, out_dir: Path, *, force: bool = False, ta_commands
     header = f"# Student kit of {Path(rubric.path).name}: keys, accepted alternatives, known mistakes and notes removed.\n"
     (rubrics / Path(rubric.path).name).write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     if rubric.course:
-        shutil.copy(rubric.source_dir / rubric.course, rubrics / rubric.course)
+        course = rubric.source_dir / rubric.course
+        try:
+            shutil.copy(course, rubrics / rubric.course)
+        except OSError as exc:  # the author's file is missing: a rubric problem, not a failed write
+            shutil.rmtree(out_dir, ignore_errors=True)
+            raise RubricError(f"{course}: cannot read the course file: {exc.strerror or exc}") from None
     try:
         version = importlib.metadata.version("hwgrader")
     except importlib.metadata.PackageNotFoundError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -219,3 +220,15 @@ def test_the_kit_without_weasyprint_says_how_to_get_the_sheet(kit, tmp_path):
         "(the kit's README says more); `grade template` writes a YAML answer file instead"
     ]
     assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_a_missing_course_file_is_a_rubric_error_and_leaves_no_half_kit(tmp_path, hw4):
+    from grader.errors import RubricError
+    from grader.rubric import load_rubric
+
+    (tmp_path / "rubrics").mkdir()
+    shutil.copy(hw4.path, tmp_path / "rubrics" / "hw4.yaml")  # without the course.yaml it names
+    rubric = load_rubric(tmp_path / "rubrics" / "hw4.yaml")
+    with pytest.raises(RubricError, match=r"course\.yaml: cannot read the course file: No such file"):
+        build_kit(rubric, tmp_path / "kit")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rubrics"]
