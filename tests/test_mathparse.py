@@ -270,7 +270,7 @@ def test_percent_units():
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("1,5", "'1,5' is not a number: a comma must separate groups of three digits (1,500) and the decimal point is '.'"),
+        ("1,5", "'1,5' is not a number: a comma must separate groups of three digits (1,500) and the decimal point is '.': did you mean 1.5?"),
         ("1,5000", "is not a number"),
         ("0,500", "is not a number"),
         ("12,34,567", "is not a number"),

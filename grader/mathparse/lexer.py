@@ -362,6 +362,8 @@ def _number(text: str, i: int, n: int, groups: bool, limits: Limits) -> tuple[in
             hint = "a space may only separate groups of three digits (1 500)"
         else:
             hint = "a comma must separate groups of three digits (1,500) and the decimal point is '.'"
+            if len(runs) == 2 and runs[0] and runs[1]:  # one comma: most likely a decimal comma
+                hint += f": did you mean {runs[0]}.{runs[1]}?"
         raise AnswerError(f"'{shown}' is not a number: {hint}", text=text, start=start, end=j)
     fraction = ""
     if j < n and text[j] in _DECIMAL_POINTS:

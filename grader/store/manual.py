@@ -24,6 +24,7 @@ A blank score means "not graded in this sheet" and leaves any stored score alone
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -216,7 +217,8 @@ def read_sheet(
         if not item_id:
             bad.append("item_id is empty")
         elif item is None:
-            bad.append(f"unknown item {item_id!r}")
+            close = difflib.get_close_matches(item_id, [i for i, it in items.items() if it.manual], n=1)
+            bad.append(f"unknown item {item_id!r}" + (f" (did you mean {close[0]}?)" if close else ""))
         elif not item.manual:
             bad.append(f"{item_id} is graded automatically, not by a TA")
         sheet_max = row.get("max_points")

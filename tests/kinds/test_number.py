@@ -91,7 +91,7 @@ def test_ranges():
 @pytest.mark.parametrize(
     ("raw", "fragment", "start", "end"),
     [
-        ("1,5", "'1,5' is not a number: a comma must separate groups of three digits (1,500) and the decimal point is '.'", 0, 3),
+        ("1,5", "'1,5' is not a number: a comma must separate groups of three digits (1,500) and the decimal point is '.': did you mean 1.5?", 0, 3),
         ("0,102", "is not a number", 0, 5),
         ("NaN", "not a finite number", 0, 3),
         ("inf", "not a finite number", 0, 3),

@@ -146,19 +146,21 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(hw: SimpleNamespace, 
         row("401000003", "q1.explain", "1", homework="hw9"),  # 11: another homework
         [""] * 10,  # a blank line: ignored
         row("401000003", "q2.extra", ""),  # 13: no score: fine
+        row("401000003", "q1.explian", "1"),  # 14: a misspelled item: the likely one is named
     ]
     sheet = write_sheet(tmp_path / "bad.csv", rows)
     with Gradebook.open(hw.db) as book, pytest.raises(SheetError) as info:
         import_sheet(sheet, book)
     message = str(info.value)
-    assert message.startswith(f"{sheet}: 9 bad rows; nothing was imported")
+    assert message.startswith(f"{sheet}: 10 bad rows; nothing was imported")
     for expected in (
         "row 3: score 4 is outside 0..3",
         "row 4: score -1 is outside 0..4",
         "row 5: score 'two' is not a number",
         "row 6: score 'nan' is not a number",
         "row 7: unknown student '999'",
-        "row 8: unknown item 'q9.nope'",
+        "row 8: unknown item 'q9.nope'\n",  # nothing close: no guess
+        "row 14: unknown item 'q1.explian' (did you mean q1.explain?)",
         "row 9: q1.pick is graded automatically, not by a TA",
         "row 10: 401000001 q1.explain is also on row 2",
         "row 11: homework is 'hw9', but this import is for hwt",
