@@ -128,6 +128,9 @@ def locate(exc: yaml.YAMLError, text: str) -> Slip | None:
     where = f"line {start + 1}" if start + 1 == line_no else f"line {start + 1} (YAML stopped at line {line_no})"
     if "tab" in problem:
         fix = "replace the tab with spaces"
+    elif value.startswith(("|", ">")) and value[1:2] in (" ", "\t") and value[1:].strip():
+        # `key: | some text`: a block of free text whose first line was written after the `|`
+        fix = f"write the text on the lines after `{key}: |`, each indented by two more spaces, nothing after the `|`"
     elif value and not value.startswith(("'", '"')):
         continuation = [lines[i].strip() for i in range(start + 1, end + 1) if lines[i].strip()]
         shown = " ".join([value, *continuation]) if len(continuation) <= 2 else value
