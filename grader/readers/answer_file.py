@@ -412,7 +412,10 @@ def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = Non
     if file_id is None:
         raise SubmissionError(f"{name}: not an answer file name: expected {prefix}<student_id>.yaml")
     if not valid_student_id(file_id):
-        raise SubmissionError(f"{name}: the student id in the file name must be 1-64 letters, digits, '-' or '_'")
+        # a browser's second download (`HW4_T_401234567 (1).pdf`) or a copy: say the name to use
+        guess = re.sub(r"(?:[ _-]*(?:\(\d+\)|copy|Copy))+$", "", file_id).strip()
+        hint = f"; rename it to {prefix}{guess}{path.suffix}" if guess != file_id and valid_student_id(guess) else ""
+        raise SubmissionError(f"{name}: the student id in the file name must be 1-64 letters, digits, '-' or '_'{hint}")
     is_pdf = name.lower().endswith(".pdf")
     data, mtime = _read_limited(path, name, limit=MAX_PDF_BYTES if is_pdf else MAX_FILE_BYTES)
     if not data.strip():

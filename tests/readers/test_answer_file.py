@@ -242,3 +242,20 @@ def test_one_pass_yaml_reads_what_the_full_loader_reads(text, monkeypatch):
     fast = _outcome(text)
     _full_loader_only(monkeypatch)
     assert fast == _outcome(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("HW4_T_401234567 (1).yaml", "; rename it to HW4_T_401234567.yaml"),
+        ("HW4_T_401234567 (2) (1).pdf", "; rename it to HW4_T_401234567.pdf"),
+        ("HW4_T_401234567 - Copy.yaml", "; rename it to HW4_T_401234567.yaml"),
+        ("HW4_T_40 12 34.yaml", ""),  # no safe guess: no rename suggested
+    ],
+)
+def test_a_second_download_s_name_says_the_name_to_use(tmp_path, name, hint):
+    path = tmp_path / name
+    path.write_text('answers:\n  q1.a.fc_units: "5"\n', encoding="utf-8")
+    with pytest.raises(SubmissionError) as info:
+        load_submission(path, prefix="HW4_T_")
+    assert str(info.value) == f"{name}: the student id in the file name must be 1-64 letters, digits, '-' or '_'{hint}"
