@@ -226,3 +226,16 @@ def test_a_course_folder_s_own_rubric_is_the_one_not_also_the_checkout_s(tmp_pat
     assert the_rubric(None).resolve() == (tmp_path / "rubrics" / "hw4.yaml").resolve()
     assert main(["template", "--student", "401234567"]) == 0
     assert (tmp_path / "HW4_T_401234567.yaml").is_file()
+
+
+@pytest.mark.parametrize(("name", "code", "message"), [
+    ("c.pdf", 2, "c.pdf: this is the answer sheet HW4_T_401234570.pdf (its name is recorded inside it), and the course requires that name: "
+                 "rename the file to HW4_T_401234570.pdf, then grade check HW4_T_401234570.pdf"),
+    ("notes.pdf", 3, "no rubric matches these files"),  # a PDF that is no sheet: nothing to suggest
+])
+def test_check_of_a_renamed_sheet_says_its_name(tmp_path, monkeypatch, capsys, name, code, message):
+    source = SUBMISSIONS / "HW4_T_401234570.pdf" if name == "c.pdf" else None
+    (tmp_path / name).write_bytes(source.read_bytes() if source else b"%PDF-1.4\n%%EOF\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", name]) == code
+    assert message in capsys.readouterr().err

@@ -234,7 +234,7 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
     from grader.rubric import load_rubric
     from grader.student.selfcheck import check_answers, file_warnings, summary
 
-    rubric_obj = load_rubric(find_rubric(rubric, file_names=[file.name]))
+    rubric_obj = load_rubric(_rubric_of_checked_file(file, rubric))
     submission = load_submission(file, prefix=rubric_obj.file_prefix, item_ids=rubric_obj.item_ids, recover=True)
     lines = check_answers(submission.answers, rubric=rubric_obj, student_id=submission.student_id, damaged=submission.extra.get("damaged"))
     out = console()
@@ -252,6 +252,36 @@ def check_cmd(file: Path, rubric: Path | None) -> None:
         for note in line.notes:
             out.print(f"    {note}", markup=False, highlight=False)
     out.print("\n" + summary(lines, rubric_obj), markup=False)
+
+
+def _rubric_of_checked_file(file: Path, rubric: Path | None) -> Path:
+    """The rubric for `grade check FILE`; a renamed PDF answer sheet is told its own name."""
+    from grader.errors import RubricError, SubmissionError
+
+    try:
+        return find_rubric(rubric, file_names=[file.name])
+    except RubricError:
+        if file.suffix.lower() != ".pdf" or not file.is_file():
+            raise
+        from grader.fsio import open_untrusted, read_at_most
+        from grader.readers.pdf_sheet import recorded_file_name
+        from grader.student.sheet import MAX_PDF_BYTES
+
+        try:
+            fd = open_untrusted(file)
+            try:
+                data = read_at_most(fd, MAX_PDF_BYTES)
+            finally:
+                os.close(fd)
+        except OSError:
+            raise SubmissionError(f"{file.name}: cannot read it") from None
+        recorded = recorded_file_name(data, file.name)
+        if recorded is None or recorded == file.name:
+            raise
+        raise SubmissionError(
+            f"{file.name}: this is the answer sheet {recorded} (its name is recorded inside it), and the course requires "
+            f"that name: rename the file to {recorded}, then grade check {recorded}"
+        ) from None
 
 
 def _short(text: str, limit: int = 300) -> str:

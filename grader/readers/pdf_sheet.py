@@ -151,11 +151,11 @@ def quiet_pypdf() -> Iterator[None]:
         log.setLevel(level)
 
 
-def read_sheet(data: bytes, name: str, *, prefix: str) -> SheetRead:
+def read_sheet(data: bytes, name: str, *, prefix: str | None) -> SheetRead:
     """The answers in a PDF's form fields; raise `SubmissionError` when the file cannot be read.
 
     A sheet made for another homework (its recorded file prefix is not `prefix`) is refused: its
-    fields are another homework's items. A sheet made for another student is read (the file name
+    fields are another homework's items (`prefix=None`: any homework). A sheet made for another student is read (the file name
     decides the id, as for YAML); `load_submission` warns.
     """
     if len(data) > MAX_PDF_BYTES:
@@ -178,7 +178,7 @@ def read_sheet(data: bytes, name: str, *, prefix: str) -> SheetRead:
     except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken files; each is the student's file
         raise _unreadable(name, _pypdf_message(exc)) from None
     recorded = info_prefix(sheet)
-    if recorded and recorded.lower() != prefix.lower():
+    if prefix is not None and recorded and recorded.lower() != prefix.lower():
         raise SubmissionError(
             f"{name}: this is the answer sheet of another homework (its files are named {recorded}<id>.pdf), "
             f"not of {prefix}<id>.pdf; make the right one with grade sheet --student YOUR_ID"
@@ -188,6 +188,17 @@ def read_sheet(data: bytes, name: str, *, prefix: str) -> SheetRead:
 
 def info_prefix(sheet: SheetRead) -> str:
     return str(sheet.document.get("file_prefix") or "")
+
+
+def recorded_file_name(data: bytes, name: str) -> str | None:
+    """The file name a sheet records for itself (`<prefix><student id>.pdf`: `grade sheet` writes
+    both into it), or None when the file is not a readable sheet that says so. For a renamed sheet."""
+    try:
+        sheet = read_sheet(data, name, prefix=None)
+    except SubmissionError:
+        return None
+    prefix, student = info_prefix(sheet), str(sheet.document.get("student_id") or "")
+    return f"{prefix}{student}.pdf" if prefix and student else None
 
 
 def _pypdf_message(exc: BaseException) -> str:
