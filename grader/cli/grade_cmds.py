@@ -148,7 +148,8 @@ def _grade_one(
     for r in outcome.batch.results:  # lateness is listed one by one: it is what a TA must check
         for a in r.adjustments:
             if str(a.kind) != "early_bonus":
-                out.print(f"{r.student_id} {a.kind} {a.points:+g}: {a.reason}", markup=False, highlight=False, soft_wrap=True)
+                points = "" if str(a.kind) == "late_days" and not a.points else f" {a.points:+g}"  # days drawn cost no points: no "+0"
+                out.print(f"{r.student_id} {a.kind}{points}: {a.reason}", markup=False, highlight=False, soft_wrap=True)
     if dry_run:
         out.print(f"dry run: {len(outcome.batch.results)} graded, nothing written")
         return

@@ -54,11 +54,19 @@ def print_report(report, *, show_key: bool) -> None:  # type: ignore[no-untyped-
     for kind in FindingKind:
         found = report.of_kind(kind)
         out.print(f"\n[bold]{KIND_LABELS[kind]}[/bold]: {len(found)}", highlight=False)
+        shown = None
         for f in found[:SHOW]:
             chance = f"; expected by chance {f.chance:.2g}" if f.chance is not None else ""
-            out.print(f"  group {f.group}: {f.student} and {f.other}, score {f.score:g}{chance}", markup=False, highlight=False)
-            for e in f.evidence[:6]:
-                out.print(f"    {e.item_id}: {one_line(e.answer, 70)} | {one_line(e.other_answer, 70)}  ({one_line(e.note, 80)})", markup=False, highlight=False)
+            head = f"  group {f.group}: {f.student} and {f.other}"
+            if head != shown:  # one heading per pair: a pair's findings on several items follow it
+                out.print(head, markup=False, highlight=False)
+                shown = head
+            score = f"score {f.score:g}{chance}"
+            if not f.evidence:
+                out.print(f"    {score}", markup=False, highlight=False)
+            for index, e in enumerate(f.evidence[:6]):
+                why = one_line(e.note, 80) + (f"; {score}" if index == 0 else "")
+                out.print(f"    {e.item_id}: {one_line(e.answer, 70)} | {one_line(e.other_answer, 70)}  ({why})", markup=False, highlight=False)
         if len(found) > SHOW:
             out.print(f"  … {len(found) - SHOW} more in integrity.csv", markup=False)
     for note in report.notes:
