@@ -341,7 +341,7 @@ def _diff(run: _Run) -> RunOutcome:
         }
         label = f"run {previous.id} ({previous.finished_at})"
     elif (run.out_dir / "results").is_dir():
-        old = _results_folder(run.out_dir / "results", run.rubric.homework)
+        old = _results_folder(run.out_dir, run.rubric.homework)
         label = f"{run.out_dir / 'results'} (a run not in the gradebook)" if old else None
         old = old or None
     diff = diff_runs(old, new, previous=label)
@@ -464,17 +464,16 @@ def _files_behind(out_dir: Path, previous: RunInfo | None) -> str:
     )
 
 
-def _results_folder(folder: Path, homework: str) -> dict[str, StudentSnapshot]:
+def _results_folder(out_dir: Path, homework: str) -> dict[str, StudentSnapshot]:
     """Snapshots from results/*.json written by a run the gradebook does not know (older versions)."""
+    from grader.outputs.results import read_results
     from grader.store.diff import snapshot_from_json
 
     out: dict[str, StudentSnapshot] = {}
-    for path in sorted(folder.glob("*.json")):
+    for data in read_results(out_dir, homework=homework).values():
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("homework") == homework:
-                out[str(data["student_id"])] = snapshot_from_json(data)
-        except (OSError, ValueError, KeyError, TypeError):
+            out[str(data["student_id"])] = snapshot_from_json(data)
+        except (KeyError, TypeError, ValueError):
             continue
     return out
 

@@ -140,6 +140,8 @@ def _grade_one(
         )
     from rich.markup import escape
 
+    from grader.model import AdjustmentKind
+
     for note in outcome.notes:
         out.print(f"[yellow]note[/yellow] {escape(note)}", highlight=False, soft_wrap=True)
     early = [r.student_id for r in outcome.batch.results if any(str(a.kind) == "early_bonus" for a in r.adjustments)]
@@ -148,7 +150,7 @@ def _grade_one(
     for r in outcome.batch.results:  # lateness is listed one by one: it is what a TA must check
         for a in r.adjustments:
             if str(a.kind) != "early_bonus":
-                points = "" if str(a.kind) == "late_days" and not a.points else f" {a.points:+g}"  # days drawn cost no points: no "+0"
+                points = "" if a.kind is AdjustmentKind.LATE_DAYS and not a.points else f" {a.points:+g}"  # days drawn cost no points: no "+0"
                 out.print(f"{r.student_id} {a.kind}{points}: {a.reason}", markup=False, highlight=False, soft_wrap=True)
     if dry_run:
         out.print(f"dry run: {len(outcome.batch.results)} graded, nothing written")
@@ -262,21 +264,9 @@ def _rubric_of_checked_file(file: Path, rubric: Path | None) -> Path:
     try:
         return find_rubric(rubric, file_names=[file.name])
     except RubricError:
-        if file.suffix.lower() != ".pdf" or not file.is_file():
-            raise
-        from grader.fsio import open_untrusted, read_at_most
-        from grader.readers.pdf_sheet import recorded_file_name
-        from grader.student.sheet import MAX_PDF_BYTES
+        from grader.readers.answer_file import recorded_sheet_name
 
-        try:
-            fd = open_untrusted(file)
-            try:
-                data = read_at_most(fd, MAX_PDF_BYTES)
-            finally:
-                os.close(fd)
-        except OSError:
-            raise SubmissionError(f"{file.name}: cannot read it") from None
-        recorded = recorded_file_name(data, file.name)
+        recorded = recorded_sheet_name(file) if file.suffix.lower() == ".pdf" else None
         if recorded is None or recorded == file.name:
             raise
         raise SubmissionError(

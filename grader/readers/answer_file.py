@@ -492,6 +492,19 @@ def load_submission(path: Path, *, prefix: str, item_ids: list[str] | None = Non
     )
 
 
+def recorded_sheet_name(path: Path) -> str | None:
+    """The file name a PDF answer sheet records for itself (for a renamed sheet), or None when the
+    file cannot be read under the sheet's limits or is not a sheet that says so."""
+    from grader.readers.pdf_sheet import recorded_file_name
+    from grader.student.sheet import MAX_PDF_BYTES
+
+    try:
+        data, _ = _read_limited(path, display_name(path.name), limit=MAX_PDF_BYTES)
+    except SubmissionError:
+        return None
+    return recorded_file_name(data, display_name(path.name))
+
+
 def _read_limited(path: Path, name: str, *, limit: int = MAX_FILE_BYTES) -> tuple[bytes, float]:
     """The bytes of a regular file of at most `limit` bytes, and its mtime.
 
