@@ -85,6 +85,7 @@ def _plain(problem: str) -> str:
     table = (
         ("tab", "a tab character: YAML indents with spaces only"),
         ("did not find expected key", "text after the answer that YAML cannot read (a '{' at the start, or a second ':')"),
+        ("did not find expected comment or line break", "text on the same line after a quoted answer or a '|', which YAML cannot read"),
         ("did not find expected ',' or ']'", "a '[' that YAML reads as the start of a list, and the list is not written as YAML expects"),
         ("did not find expected ',' or '}'", "a '{' that YAML reads as the start of a mapping"),
         ("cannot start any token", "a character YAML does not allow at the start of an unquoted answer (% @ ` |)"),

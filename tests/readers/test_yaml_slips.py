@@ -24,7 +24,7 @@ SLIPS = [
     ("  q6.a.why: it is: small\n", ["q6.a.why:", "a ':' inside the answer", "put the answer in quotes: q6.a.why: \"it is: small\""]),
     ("  q6.a.bound: \\frac{1}{2}: x\n", ["put the answer in quotes: q6.a.bound: '\\frac{1}{2}: x'"]),  # LaTeX: single quotes
     # free text begun on the `|` line: quoting would keep the `|` in the answer
-    ("  q1.a.data_efficiency: | Not necessarily\n", ["q1.a.data_efficiency:", "write the text on the lines after `q1.a.data_efficiency: |`"]),
+    ("  q1.a.data_efficiency: | Not necessarily\n", ["q1.a.data_efficiency:", "text on the same line after a quoted answer or a '|'", "write the text on the lines after `q1.a.data_efficiency: |`"]),
 ]
 
 
